@@ -1,0 +1,1 @@
+"""The board's side: the documents of the monthly pack."""

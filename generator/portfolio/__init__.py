@@ -1,0 +1,1 @@
+"""The portfolio domain: pure, no Office library, no files."""

@@ -1,0 +1,1 @@
+"""The leads' side: everything that touches Excel."""
