@@ -7,7 +7,7 @@ nothing is written to disk except by :func:`save_new` / :func:`save_atomic`.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -565,10 +565,14 @@ def blank_workbook(month: Month, scale: RagScale = RagScale.RAG) -> Workbook:
 
 def _save_via_temp(wb: Workbook, target: Path, overwrite: bool) -> Path:
     """Write to a temporary file next to ``target``, then ``os.replace`` it into place."""
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=str(target.parent)
-    )
-    os.close(fd)
+    # Not tempfile.mkstemp: its 0600 mode would survive os.replace. This honours the umask.
+    while True:
+        tmp_name = str(target.parent / f".{target.stem}.{secrets.token_hex(4)}.tmp.xlsx")
+        try:
+            os.close(os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
         wb.save(tmp_name)
         if not overwrite and target.exists():  # appeared while we were writing
