@@ -56,3 +56,26 @@ def make_workbook(tmp_path: Path):
         return write_workbook(tmp_path / name, sheets)
 
     return make
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "inputs" / "sample-portfolio.xlsx"
+
+
+@pytest.fixture(scope="session")
+def sample_portfolio():
+    """The committed sample workbook, validated."""
+    from generator.workbook.read import read_workbook
+    from generator.workbook.validate import validate
+
+    result = validate(read_workbook(SAMPLE))
+    assert result.ok, result.errors
+    return result.portfolio
+
+
+@pytest.fixture(scope="session")
+def sample_view(sample_portfolio):
+    """The view-model of the sample's latest month (August 2019)."""
+    from generator.pack.view import build_view
+
+    return build_view(sample_portfolio, sample_portfolio.latest.month)
