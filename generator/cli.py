@@ -92,7 +92,7 @@ def _validation_json(result) -> dict[str, object]:
     }
 
 
-def _print_validation(result) -> None:
+def _print_validation(result, show_months: bool = True) -> None:
     console = _console()
     problems = [i for i in result.issues if i.severity is not Severity.INFO]
     if problems:
@@ -108,11 +108,12 @@ def _print_validation(result) -> None:
         console.print(table)
     for note in (i for i in result.issues if i.severity is Severity.INFO):
         console.print(f"[dim]note: {note.location.sheet}: {note.message}[/]")
-    months = ", ".join(f"{m.label} ({name})" for m, name in result.months) or "none"
-    console.print(f"Months found: {months}")
+    if show_months:
+        months = ", ".join(f"{m.label} ({name})" for m, name in result.months) or "none"
+        console.print(f"Months found: {months}")
     errors, warnings = len(result.errors), len(result.warnings)
     if errors:
-        console.print(f"[bold red]✗ {errors} error(s)[/], {warnings} warning(s): fix the errors and run validate again")
+        console.print(f"[bold red]✗ {errors} error(s)[/], {warnings} warning(s): fix the errors and run again")
     else:
         console.print(f"[bold green]✓ {result.file} is valid[/] ({warnings} warning(s))")
 
@@ -139,6 +140,72 @@ def init(path: Path, month_text: str | None) -> None:
     except OSError as exc:
         raise fail(f"{path}: cannot be written ({exc.strerror or exc})")
     _console().print(f"✓ wrote {path} with a first month sheet {month.key}; add your programmes and projects")
+
+
+@main.command()
+@click.argument("workbook", required=False, type=click.Path(path_type=Path))
+@click.option("--month", "month_text", metavar="YYYY-MM", help="The reporting month (default: the latest month sheet).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
+              help="Where the month's folder is written.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
+              help="A customised templates folder (see: pmo-report templates export).")
+@click.option("--only", type=click.Choice(["docx", "pptx"]), help="Write only the Word report or only the slides.")
+@click.option("--pdf", is_flag=True, help="Also convert the documents to PDF (needs LibreOffice).")
+def generate(workbook: Path | None, month_text: str | None, out: Path, templates_dir: Path | None,
+             only: str | None, pdf: bool) -> None:
+    """Write the month's pack (Word report, slides, charts, manifest) to OUT/YYYY-MM/."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .errors import WorkbookErrors
+    from .pipeline import KINDS
+    from .pipeline import generate as run_generate
+
+    month = parse_month(month_text)
+    console = _console()
+    try:
+        path = find_workbook(workbook)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("Starting", total=None)
+            pack = run_generate(path, out, month, templates_dir, (only,) if only else KINDS, pdf,
+                                progress=lambda step: bar.update(task, description=step))
+    except WorkbookErrors as exc:
+        from .workbook.validate import Validation
+
+        _print_validation(Validation(path.name, exc.issues, None, []), show_months=False)
+        console.print("[bold red]Nothing was written.[/] Fix the errors above and run generate again.")
+        raise click.exceptions.Exit(1)
+    except PmoError as exc:
+        raise fail(str(exc), exc.exit_code)
+    console.print(f"[bold green]✓[/] {pack.month.label} pack written to {pack.folder}")
+    for f in pack.files:
+        console.print(f"  {f}")
+    if pack.warnings:
+        console.print(f"[yellow]{len(pack.warnings)} warning(s)[/]; run pmo-report validate to see them")
+    if pack.pdf_note:
+        console.print(f"[yellow]PDF not made:[/] {pack.pdf_note}")
+
+
+@main.group()
+def templates() -> None:
+    """Work with the Word and slide templates."""
+
+
+@templates.command("export")
+@click.argument("folder", type=click.Path(path_type=Path))
+def templates_export(folder: Path) -> None:
+    """Copy the default templates into FOLDER for editing in Word and PowerPoint."""
+    from .pack.templates import export
+
+    try:
+        written = export(folder)
+    except PmoError as exc:
+        raise fail(str(exc), 1)
+    except OSError as exc:
+        raise fail(f"{folder}: cannot be written ({exc.strerror or exc})")
+    for p in written:
+        _console().print(f"  {p}")
+    _console().print(f"✓ {len(written)} template(s) copied; edit them, then: pmo-report generate --templates {folder}")
 
 
 def run() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
@@ -341,26 +342,28 @@ def _drop_typed_bullet(runs: list[Run]) -> list[Run]:
     return runs
 
 
-def _restyle(runs: list[Run], start: int, end: int, **changes: bool) -> list[Run]:
-    """Apply ``changes`` to the characters ``start:end`` of the paragraph, splitting runs."""
+def _restyle(runs: list[Run], spans: list[tuple[int, int]], **changes: bool) -> list[Run]:
+    """Apply ``changes`` to the characters in ``spans`` (sorted, disjoint), splitting runs."""
+    bounds = sorted({offset for span in spans for offset in span})
+    starts = [start for start, _ in spans]
     out: list[Run] = []
-    offset = 0
+    low = 0
     for run in runs:
-        low, high = offset, offset + len(run.text)
-        offset = high
-        cuts = sorted({low, high} | {cut for cut in (start, end) if low < cut < high})
+        high = low + len(run.text)
+        cuts = [low, *bounds[bisect_right(bounds, low) : bisect_left(bounds, high)], high]
         for a, b in zip(cuts, cuts[1:]):
             piece = replace(run, text=run.text[a - low : b - low])
-            out.append(replace(piece, **changes) if start <= a and b <= end else piece)
+            span = bisect_right(starts, a) - 1
+            inside = span >= 0 and b <= spans[span][1]
+            out.append(replace(piece, **changes) if inside else piece)
+        low = high
     return out
 
 
 def _superscript_ordinals(runs: list[Run]) -> list[Run]:
     """``7th`` → ``7`` + superscript ``th`` (the number keeps its format)."""
     text = "".join(run.text for run in runs)
-    for match in _ORDINAL.finditer(text):
-        runs = _restyle(runs, match.start(1), match.end(1), superscript=True)
-    return runs
+    return _restyle(runs, [m.span(1) for m in _ORDINAL.finditer(text)], superscript=True)
 
 
 def _emphasise_marker(runs: list[Run]) -> list[Run]:
@@ -368,7 +371,7 @@ def _emphasise_marker(runs: list[Run]) -> list[Run]:
     match = _MARKER.match("".join(run.text for run in runs))
     if match is None:
         return runs
-    return _restyle(runs, 0, match.end(), bold=True, emphasis=True, superscript=False)
+    return _restyle(runs, [(0, match.end())], bold=True, emphasis=True, superscript=False)
 
 
 def _looks_like_heading(runs: list[Run]) -> bool:

@@ -1,0 +1,129 @@
+"""generate = read → validate → compare → view → render → write, as one function of its inputs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .errors import Issue, PmoError, WorkbookErrors
+from .portfolio.model import Month
+
+Progress = Callable[[str], None]
+KINDS = ("docx", "pptx")
+
+
+@dataclass
+class Pack:
+    """What generate wrote."""
+
+    folder: Path
+    month: Month
+    files: list[Path]
+    warnings: list[Issue] = field(default_factory=list)
+    pdf_note: str = ""
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def generate(
+    workbook: Path,
+    out: Path,
+    month: Month | None = None,
+    templates_dir: Path | None = None,
+    only: tuple[str, ...] = KINDS,
+    pdf: bool = False,
+    progress: Progress = _quiet,
+) -> Pack:
+    """Write ``out/YYYY-MM/`` for ``month`` (default: the latest month sheet); nothing on errors."""
+    from .pack import write
+    from .pack.templates import Templates
+    from .pack.view import build_view
+    from .workbook.read import read_workbook
+    from .workbook.validate import validate
+
+    templates = Templates.load(templates_dir)
+    progress("Reading the workbook")
+    raw = read_workbook(workbook)
+    progress("Checking every sheet")
+    result = validate(raw, month)
+    if not result.ok or result.portfolio is None:
+        raise WorkbookErrors(result.issues)
+    portfolio = result.portfolio
+    month = month or portfolio.latest.month
+    progress(f"Comparing {month.label} with the month before")
+    view = build_view(portfolio, month)
+    files = _render(view, templates, only, progress)
+    input_bytes = workbook.read_bytes()
+    staged = write.stage(out, month.key)
+    try:
+        progress("Writing the files")
+        write.write_files(staged, files)
+        pdf_note = ""
+        if pdf:
+            progress("Converting to PDF with LibreOffice")
+            try:
+                docs = [staged / n for n in files if n.endswith((".docx", ".pptx"))]
+                for p in write.convert_to_pdf(docs):
+                    files[p.name] = p.read_bytes()
+            except PmoError as exc:
+                pdf_note = str(exc)
+        manifest = _manifest(view, portfolio, workbook, input_bytes, files, result.warnings)
+        (staged / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        final = out / month.key
+        write.publish(staged, final)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    written = [final / n for n in [*files, "manifest.json"]]
+    return Pack(final, month, written, result.warnings, pdf_note)
+
+
+def _render(view, templates, only: tuple[str, ...], progress: Progress) -> dict[str, bytes]:
+    """Every document of the pack as bytes (nothing is written until all succeeded)."""
+    key = view.month.key
+    files: dict[str, bytes] = {}
+    if "docx" in only:
+        from .pack.charts import render_charts
+        from .pack.word import render_docx
+
+        progress("Drawing the charts")
+        charts = render_charts(view)
+        for chart in charts:
+            files[f"charts/{chart.filename}"] = chart.png
+        progress("Writing the Word highlight report")
+        files[f"highlight-report-{key}.docx"] = render_docx(view, templates, charts)
+    if "pptx" in only:
+        from .pack.slides import render_pptx
+
+        progress("Writing the board slides")
+        files[f"board-slides-{key}.pptx"] = render_pptx(view, templates)
+    return files
+
+
+def _manifest(view, portfolio, workbook: Path, input_bytes: bytes, files: dict[str, bytes],
+              warnings: list[Issue]) -> dict[str, object]:
+    from .pack.write import sha256
+
+    total = view.counts[-1]
+    labels = [r.title for r in view.scale_rags] + ["No update"]
+    return {
+        "generator": f"pmo-report {__version__}",
+        "month": view.month.key,
+        "previous_month": portfolio.previous(view.month).month.key if portfolio.previous(view.month) else None,
+        "input": {"file": workbook.name, "sha256": sha256(input_bytes)},
+        "counts": {
+            "projects": total.total,
+            "by_rag": dict(zip(labels, total.counts)),
+            "by_change": view.movement_counts,
+            "by_programme": {row.programme: dict(zip(labels, row.counts)) for row in view.counts[:-1]},
+        },
+        "warnings": [w.as_dict()["text"] for w in warnings],
+        "outputs": [{"file": name, "sha256": sha256(data), "bytes": len(data)} for name, data in sorted(files.items())],
+    }
