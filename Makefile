@@ -21,7 +21,7 @@ sample: install
 	$(BIN)/python scripts/make_sample_workbook.py
 
 report: install
-	$(BIN)/pmo-report validate inputs/sample-portfolio.xlsx
+	$(BIN)/pmo-report generate inputs/sample-portfolio.xlsx
 
 test: install-test
 	$(BIN)/python -m pytest -q

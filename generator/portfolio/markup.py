@@ -101,7 +101,7 @@ class _Draft:
     runs: list[Run]
     kind: Block = Block.PARAGRAPH
     level: int = 0
-    strip_mark: bool = False  # drop a typed "- " / "• " at the start (pasted HTML bullets)
+    strip_mark: bool = False  # drop a typed "- ", "* " or "•" at the start (pasted HTML bullets)
 
 
 # --------------------------------------------------------------------------- Markdown subset
@@ -115,7 +115,8 @@ def _digit_star(state: StateInline, silent: bool) -> bool:
     end = start
     while end < state.posMax and src[end] == "*":
         end += 1
-    if not (start > 0 and src[start - 1].isdigit() and end < state.posMax and src[end].isdigit()):
+    between_digits = start > 0 and src[start - 1].isdigit()
+    if not (between_digits and end < state.posMax and src[end].isdigit()):
         return False
     if not silent:
         state.pending += src[start:end]
@@ -143,7 +144,7 @@ def _markdown_drafts(text: str) -> list[_Draft]:
 
 
 def _markdown_line(line: str) -> _Draft:
-    """A line: a bullet (``-``/``*`` + space, or ``•``; indented 2+ → level 1) or a paragraph."""
+    """A bullet (``-``/``*`` + space, or ``•``; indented 2+ → level 1), else a paragraph."""
     body = line.lstrip()
     indent = len(line[: len(line) - len(body)].expandtabs(4))
     if body.startswith("•") or (body[:1] in ("-", "*") and body[1:2].isspace()):
@@ -335,7 +336,7 @@ def _strip(runs: list[Run]) -> list[Run]:
 
 
 def _drop_typed_bullet(runs: list[Run]) -> list[Run]:
-    """Drop a typed bullet (``- `` or ``• ``) at the start of a bullet that is one already."""
+    """Drop a typed bullet (``- ``, ``* `` or ``•``) that starts a bullet item already."""
     first = runs[0].text if runs else ""
     if first.startswith("•") or (first[:1] in ("-", "*") and first[1:2].isspace()):
         return [replace(runs[0], text=first[1:]), *runs[1:]]
