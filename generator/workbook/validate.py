@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import datetime as dt
 import difflib
 import re
@@ -89,6 +90,8 @@ def clean_text(value: object) -> tuple[str, list[str]]:
         notes.append("a date was turned into text")
     else:
         text = str(value)
+        if "_x" not in text and text.isprintable():  # the usual case: nothing to clean
+            return text, notes
     if "_x" in text:
         unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
         if unescaped != text:
@@ -104,9 +107,13 @@ def clean_text(value: object) -> tuple[str, list[str]]:
     return text, notes
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+@functools.lru_cache(maxsize=4096)
 def rag_key(text: str) -> str:
     """A RAG or legend label reduced for matching: letters and digits, lower case."""
-    return re.sub(r"[^0-9a-z]", "", text.lower())
+    return _NOT_ALNUM.sub("", text.lower())
 
 
 class _Collector:
@@ -333,13 +340,17 @@ def _read_settings(raw: RawWorkbook, out: _Collector, dimensions: list[str]) -> 
 
 def _rag_lookup(programme: Programme | None) -> dict[str, Rag]:
     """Accepted spellings -> Rag: colour names, letters and the programme's legend labels."""
+    return _lookup_for(tuple(programme.labels.items()) if programme else ())
+
+
+@functools.lru_cache(maxsize=256)
+def _lookup_for(labels: tuple[tuple[Rag, str], ...]) -> dict[str, Rag]:
     lookup = dict(_RAG_SYNONYMS)
     for rag in Rag:
         lookup[rag_key(rag.title)] = rag
         lookup[rag_key(rag.letter)] = rag
-    if programme is not None:
-        for rag, label in programme.labels.items():
-            lookup.setdefault(rag_key(label), rag)
+    for rag, label in labels:
+        lookup.setdefault(rag_key(label), rag)
     return lookup
 
 
