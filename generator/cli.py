@@ -208,6 +208,16 @@ def templates_export(folder: Path) -> None:
     _console().print(f"✓ {len(written)} template(s) copied; edit them, then: pmo-report generate --templates {folder}")
 
 
+def _register_cycle_commands() -> None:
+    from .cycle_cli import collect, new_month, returns
+
+    for command in (new_month, returns, collect):
+        main.add_command(command)
+
+
+_register_cycle_commands()
+
+
 def run() -> None:
     """Console-script entry point."""
     try:

@@ -42,7 +42,7 @@ TEXT = "212B32"
 MID_GREY = "425563"
 PALE_GREY = "E8EDEE"
 
-WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13.333 x 7.5 in (16:9)
 MARGIN = Inches(0.6)
 TITLE_TOP, TITLE_HEIGHT = Inches(0.35), Inches(0.8)
 RULE_TOP, RULE_HEIGHT = Inches(1.2), Inches(0.05)

@@ -55,29 +55,29 @@ def read_workbook(path: Path) -> RawWorkbook:
     check_readable(path)
     import openpyxl  # imported here: the only module that reads workbooks
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about extensions it cannot read
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about extensions it cannot read, also while reading rows
+        try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except PermissionError as exc:
-        raise UnreadableWorkbook(_locked(path)) from exc
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise UnreadableWorkbook(f"{path.name}: cannot be read as an Excel workbook ({exc})") from exc
-    except Exception as exc:  # openpyxl raises assorted errors on damaged XML
-        raise UnreadableWorkbook(f"{path.name}: the workbook is damaged and cannot be read ({exc})") from exc
-    try:
-        uncached = _uncached_formulas(path)
-        sheets = []
-        for ws in wb.worksheets:
-            if not hasattr(ws, "iter_rows"):  # chart sheets
-                continue
-            ws.reset_dimensions()
-            rows = tuple(tuple(r) for r in ws.iter_rows(values_only=True))
-            sheets.append(RawSheet(ws.title, _trim(rows), uncached.get(ws.title, frozenset())))
-    except Exception as exc:
-        raise UnreadableWorkbook(f"{path.name}: the workbook is damaged and cannot be read ({exc})") from exc
-    finally:
-        wb.close()
+        except PermissionError as exc:
+            raise UnreadableWorkbook(_locked(path)) from exc
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+            raise UnreadableWorkbook(f"{path.name}: cannot be read as an Excel workbook ({exc})") from exc
+        except Exception as exc:  # openpyxl raises assorted errors on damaged XML
+            raise UnreadableWorkbook(f"{path.name}: the workbook is damaged and cannot be read ({exc})") from exc
+        try:
+            uncached = _uncached_formulas(path)
+            sheets = []
+            for ws in wb.worksheets:
+                if not hasattr(ws, "iter_rows"):  # chart sheets
+                    continue
+                ws.reset_dimensions()
+                rows = tuple(tuple(r) for r in ws.iter_rows(values_only=True))
+                sheets.append(RawSheet(ws.title, _trim(rows), uncached.get(ws.title, frozenset())))
+        except Exception as exc:
+            raise UnreadableWorkbook(f"{path.name}: the workbook is damaged and cannot be read ({exc})") from exc
+        finally:
+            wb.close()
     return RawWorkbook(path.name, tuple(sheets))
 
 

@@ -61,6 +61,9 @@ PROGRAMME_RAG_COLUMNS: tuple[Column, ...] = (
     Column("Comment", False, ("Commentary", "Note", "Notes"), 60),
 )
 
+# Columns we write for leads' reference and never read (new-month's copy of last month's summary)
+REFERENCE_COLUMNS = ("Last month's summary (reference)",)
+
 # Settings keys we understand (normalised key -> canonical name)
 SETTING_KEYS = ("Title", "Organisation", "Description", "Contact", "RAG scale")
 

@@ -169,7 +169,9 @@ class _SheetReader:
     def unknown(self, keep: set[int]) -> None:
         """Warn about columns that are neither known nor kept (e.g. extra RAG columns)."""
         used = set(self.index.values()) | keep
-        names = [str(h).strip() for i, h in enumerate(self.headers) if i not in used and str(h or "").strip()]
+        reference = {schema.normalise_header(h) for h in schema.REFERENCE_COLUMNS}
+        names = [str(h).strip() for i, h in enumerate(self.headers)
+                 if i not in used and str(h or "").strip() and schema.normalise_header(h) not in reference]
         if names:
             self.out.warn(self.sheet.name, 1, "", "unknown column(s) ignored: " + ", ".join(f'"{n}"' for n in names),
                           "they are kept out of the documents; rename them to a known header if they should appear")

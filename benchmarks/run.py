@@ -1,0 +1,105 @@
+"""Time `pmo-report generate` as a whole process against the import floor; write the results table.
+
+    python benchmarks/run.py [--runs 5] [--quick]
+
+For each case: one warm-up run, then the median wall time of --runs runs, and the peak RSS of
+the process. The floor is a process that only imports the libraries the pack needs and exits.
+Results go to benchmarks/results.md (and are printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "inputs" / "sample-portfolio.xlsx"
+FLOOR = "import docx, docxtpl, pptx, openpyxl, jinja2, matplotlib, matplotlib.pyplot"
+CASES = [("sample (15 × 3)", None), ("100 × 24", (100, 24)), ("300 × 36", (300, 36)), ("1,000 × 36", (1000, 36))]
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one run of ``cmd``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-2000:]}")
+    rss_kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+    return wall, rss_kb / 1024
+
+
+def measure(cmd: list[str], runs: int) -> tuple[float, float]:
+    """Median wall time after a warm-up, and the highest peak RSS seen."""
+    timed(cmd)
+    results = [timed(cmd) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="only the sample and 100 × 24")
+    args = parser.parse_args()
+    python = sys.executable
+    tool = [python, "-m", "generator.cli"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="pmo-bench-") as tmp:
+        floor, floor_rss = measure([python, "-c", FLOOR], args.runs)
+        rows.append(("import floor", floor, floor_rss))
+        cases = CASES[:2] if args.quick else CASES
+        for name, size in cases:
+            book = SAMPLE
+            if size:
+                book = Path(tmp) / f"p{size[0]}x{size[1]}.xlsx"
+                subprocess.run([python, str(ROOT / "benchmarks" / "make_portfolio.py"), "--projects", str(size[0]),
+                                "--months", str(size[1]), "--seed", "1", "--out", str(book)], check=True,
+                               stdout=subprocess.DEVNULL)
+            wall, rss = measure([*tool, "generate", str(book), "--out", str(Path(tmp) / "out")], args.runs)
+            rows.append((name, wall, rss))
+            print(f"{name:>16}: {wall:6.2f} s  ({wall / floor:4.1f}× floor)  peak RSS {rss:5.0f} MB", flush=True)
+    lines = [
+        "| case (projects × months) | median wall (s) | × import floor | peak RSS (MB) |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, wall, rss in rows:
+        lines.append(f"| {name} | {wall:.2f} | {wall / floor:.1f} | {rss:.0f} |")
+    by = {name: wall for name, wall, _ in rows}
+    ratio = ""
+    if "1,000 × 36" in by:
+        ratio = f"\ntime(1,000 × 36) / time(100 × 24) = {by['1,000 × 36'] / by['100 × 24']:.1f}\n"
+    text = (f"Machine: {machine()}\n\nMedian of {args.runs} runs after one warm-up; whole process "
+            f"(interpreter start and imports included).\n\n" + "\n".join(lines) + "\n" + ratio)
+    (ROOT / "benchmarks" / "results.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
