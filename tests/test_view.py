@@ -75,3 +75,22 @@ def test_truncate_to_lines_fits_and_marks_the_cut():
     text = "word " * 500
     cut = textfit.truncate_to_lines(text, 200, 10, 4)
     assert textfit.line_count(cut, 200, 10) <= 4 and cut.endswith("…")
+
+
+def test_outstanding_returns_are_listed(sample_portfolio):
+    from dataclasses import replace
+
+    july, august = sample_portfolio.months[-2:]
+    copied = {s.project_id: s.summary for s in july.statuses}
+    statuses = tuple(replace(s, summary=copied[s.project_id]) if s.project_id == "CLIN-05" else s
+                     for s in august.statuses if s.project_id != "CLIN-03")
+    portfolio = replace(sample_portfolio, months=(*sample_portfolio.months[:-1], replace(august, statuses=statuses)))
+    view = build_view(portfolio, august.month)
+    assert [(i.project, i.detail.split(" (lead")[0]) for i in view.returns] == [
+        ("Urgent and Emergency Care", "the summary is unchanged from last month"),
+        ("Maternity", "no row this month"),
+    ]
+
+
+def test_sample_has_no_outstanding_returns(sample_view):
+    assert sample_view.returns == ()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..portfolio.changes import Change, MonthChanges, Movement, ProjectChange, month_changes
 from ..portfolio.markup import RichText, parse
+from ..portfolio.returns import outstanding
 from ..portfolio.model import Month, Portfolio, Programme, Rag
 from . import palette
 
@@ -130,6 +131,7 @@ class ReportView:
     no_update: tuple[ListItem, ...]
     red_flags: tuple[ListItem, ...]
     decisions: tuple[ListItem, ...]
+    returns: tuple[ListItem, ...]  # outstanding returns: no update, copied summary (detail = why, lead)
     programmes: tuple[ProgrammeView, ...]
     history_months: tuple[str, ...]
     history: tuple[HistoryRow, ...]
@@ -188,6 +190,11 @@ def build_view(portfolio: Portfolio, month: Month) -> ReportView:
         decisions=tuple(
             ListItem(pc.status.programme, pc.status.name, pc.status.decisions, text=parse(pc.status.decisions))
             for pc in changes.projects if pc.status.decisions.strip() and not pc.no_update
+        ),
+        returns=tuple(
+            ListItem(o.programme, o.project, "; ".join(r.sentence for r in o.reasons if r.chase)
+                     + (f" (lead: {o.lead})" if o.lead else ""))
+            for o in outstanding(portfolio, month).outstanding
         ),
         programmes=programmes,
         history_months=tuple(m.month.short_label for m in _window(portfolio, month, HISTORY_MONTHS)),

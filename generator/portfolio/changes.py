@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from .model import Month, MonthReport, Portfolio, Programme, ProjectStatus, Rag
 
@@ -137,14 +138,20 @@ def programme_rag(report: MonthReport | None, programme: str) -> tuple[Rag | Non
     return worst([s.rag for s in report.statuses if s.programme == programme]), False, ""
 
 
-def red_streaks(portfolio: Portfolio, month: Month) -> dict[str, int]:
-    """Project ID -> consecutive month sheets at Red ending with ``month`` (0 if not Red now)."""
-    history = [m for m in portfolio.months if m.month <= month]
+def red_streaks(portfolio: Portfolio, month: Month, reds_now: Iterable[str] | None = None) -> dict[str, int]:
+    """Project ID -> consecutive month sheets at Red ending with ``month`` (absent if not Red now).
+
+    ``reds_now`` are the projects Red in ``month`` (default: from the month's validated statuses).
+    """
     streaks: dict[str, int] = {}
-    for report in history:  # oldest first: one pass, linear in months × projects
+    for report in portfolio.months:  # oldest first: one pass, linear in months × projects
+        if report.month >= month:
+            break
         reds = {s.project_id for s in report.statuses if s.rag is Rag.RED}
         streaks = {pid: streaks.get(pid, 0) + 1 for pid in reds}
-    return streaks
+    if reds_now is None:
+        reds_now = {s.project_id for s in portfolio.month(month).statuses if s.rag is Rag.RED}
+    return {pid: streaks.get(pid, 0) + 1 for pid in reds_now}
 
 
 def month_changes(portfolio: Portfolio, month: Month) -> MonthChanges:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import difflib
 import enum
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Sequence
 
+from .changes import red_streaks
 from .model import Month, Portfolio, ProjectStatus, Rag
 
 SIMILAR = 0.95  # difflib ratio at or above which a summary counts as copied from last month
@@ -179,7 +180,7 @@ def outstanding(
         before = [SheetRow.from_status(s) for s in previous.statuses] if previous else []
     before_by_id = {r.project_id: r for r in before if r.project_id}
     now_ids = {r.project_id for r in now if r.project_id}
-    streaks = _red_streaks(portfolio, month, now)
+    streaks = red_streaks(portfolio, month, {r.project_id for r in now if r.rag is Rag.RED and r.project_id})
 
     found: list[Outstanding] = []
     for row in now:
@@ -216,15 +217,3 @@ def outstanding(
     )
     return Returns(month, previous.month if previous else None, len(now_ids | {r.project_id for r in missing})
                    + sum(1 for r in now if not r.project_id), programmes)
-
-
-def _red_streaks(portfolio: Portfolio, month: Month, rows: Sequence[SheetRow]) -> Mapping[str, int]:
-    """Project ID -> consecutive months at Red ending with ``month`` (this month from ``rows``)."""
-    streaks: dict[str, int] = {}
-    for report in portfolio.months:  # oldest first
-        if report.month >= month:
-            break
-        reds = {s.project_id for s in report.statuses if s.rag is Rag.RED}
-        streaks = {pid: streaks.get(pid, 0) + 1 for pid in reds}
-    reds_now = {r.project_id for r in rows if r.rag is Rag.RED and r.project_id}
-    return {pid: streaks.get(pid, 0) + 1 for pid in reds_now}
