@@ -16,11 +16,10 @@ The template (``board_slides.pptx``) is found by layout name; see :data:`LAYOUTS
 
 from __future__ import annotations
 
-import copy
 import io
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 from lxml import etree
@@ -35,10 +34,10 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from ..errors import PmoError
-from ..portfolio.markup import Block, Paragraph, RichText
+from ..portfolio.markup import Block, RichText
 from . import palette, textfit
 from .templates import PPTX, Templates
-from .view import ListItem, ProgrammeView, ProjectRow, RagCell, ReportView
+from .view import ProgrammeView, ProjectRow, RagCell, ReportView
 
 #: layout name -> the placeholder kinds the generator fills on it
 LAYOUTS: dict[str, tuple[str, ...]] = {
@@ -367,6 +366,7 @@ def fit_row(row: Row, columns: Sequence[Column], size: float, max_height: float)
     return Fitted(cells, height, abridged, row)
 
 
+PROJECT_ROW_CAP = 0.5  # a project takes at most half a slide; the rest of its summary is in the notes
 SPLIT_MIN = 0.2  # split a row across slides only into a gap at least this part of the table's room
 
 
@@ -376,11 +376,11 @@ def paginate(rows: Sequence[Row], columns: Sequence[Column], size: float, body: 
 
     A row taller than the room left on a page, but no taller than a page, is split at a line of its
     abridgeable column and continues at the top of the next page; a row taller than a page (or
-    ``cap``) starts a page and is abridged there.
+    ``cap``, a fraction of the room under the header) starts a page and is abridged there.
     """
     header = fit_row(Row([Cell((para(c.header, bold=True),)) for c in columns]), columns, size, body / 3).height
     room = body - header
-    limit = min(room, cap) if cap else room
+    limit = room * cap if cap else room
     pages: list[list[Fitted]] = [[]]
     used = 0.0
     for row in rows:
@@ -736,7 +736,7 @@ def trend_chart_data(view: ReportView) -> CategoryChartData:
     return data
 
 
-def _label(text: str, limit: int = 40) -> str:
+def _label(text: str, limit: int = 28) -> str:
     text = clean(text)
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
@@ -837,6 +837,8 @@ def _draw_chart(slide, view: ReportView, title: str, kind, data: CategoryChartDa
     plot.gap_width = 60
     plot.overlap = 100
     colours = _series_colours(view)
+    totals = [sum(s.values[i] for s in plot.series) for i in range(len(plot.categories))]
+    label_format = f'[<{max(1, math.ceil(max(totals, default=0) * 0.07))}]"";0'
     for i, series in enumerate(plot.series):
         fill, text = colours[i] if i < len(colours) else (palette.MID_GREY, palette.WHITE)
         series.format.fill.solid()
@@ -845,7 +847,7 @@ def _draw_chart(slide, view: ReportView, title: str, kind, data: CategoryChartDa
         series.format.line.width = Pt(0.75)
         labels = series.data_labels
         labels.show_value = True
-        labels.number_format = "0;-0;;"  # no label on an empty segment
+        labels.number_format = label_format  # no label on a segment too thin to hold one
         labels.number_format_is_linked = False
         labels.position = XL_LABEL_POSITION.CENTER
         labels.font.size = Pt(12)
@@ -901,8 +903,7 @@ def _table_slides(deck: Deck, title: str, columns_for: Callable[[Box], list[Colu
             add_box(slide, area.left, top, area.width, sub_paras, 12, palette.MID_GREY, name="Subtitle")
         add_box(slide, area.left, top + (sub_h + 6 if subtitle else 0), area.width, [para(empty)], 14)
         return [slide]
-    cap = body * cap_fraction if cap_fraction else None
-    size, header, pages = best_pagination(rows, columns, body, cap)
+    size, header, pages = best_pagination(rows, columns, body, cap_fraction)
     slides = []
     for i, page in enumerate(pages, start=1):
         name = f"{title} ({i} of {len(pages)})" if len(pages) > 1 else title
@@ -1012,7 +1013,7 @@ def _programme(deck: Deck, programme: ProgrammeView) -> None:
         if title and title != header:
             sub.append(f"{header}: {title}")
     _table_slides(deck, f"{programme.name} programme", columns, rows, subtitle="  ·  ".join(sub),
-                  empty="No projects reported this month.",
+                  empty="No projects reported this month.", cap_fraction=PROJECT_ROW_CAP,
                   notes_head=f"{programme.name} programme – full summaries, {deck.view.month_label}")
 
 
