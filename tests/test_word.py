@@ -282,7 +282,7 @@ def test_huge_row_may_split_and_gets_its_own_page(hostile):
         for table in _project_tables(tables):
             for row in table.rows[1:]:
                 if any(p.text == huge for c in row.cells for p in c.paragraphs):
-                    assert row._tr.trPr.find(qn("w:cantSplit")) is None
+                    assert row._tr.trPr is None or row._tr.trPr.find(qn("w:cantSplit")) is None
                     assert len(table.rows) == 2
 
 
@@ -407,3 +407,40 @@ def test_open_xml_sdk_finds_no_errors(sample, hostile, tmp_path):
         path = tmp_path / name
         path.write_bytes(data)
         assert ooxml_sdk.validate(path) == [], name
+
+
+def test_at_a_glance_sentence_for_the_first_month(sample_view):
+    import dataclasses
+
+    first = dataclasses.replace(sample_view, previous_label="", movement_counts={"New": 15})
+    text = " ".join(narrative.at_a_glance(first, Templates.load()))
+    assert text == "15 projects reported in August 2019, the first month on record, so there are no changes to report."
+
+
+def test_template_tags_each_sit_in_one_run():
+    doc = Document(str(Templates.load().path(DOCX)))
+    parts = [doc.element.body] + [s.header._element for s in doc.sections] + [s.footer._element for s in doc.sections]
+    for part in parts:
+        for p in part.iter(qn("w:p")):
+            text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+            runs = [t.text or "" for t in p.iter(qn("w:t"))]
+            for tag in re.findall(r"\{[{%].*?[}%]\}", text):
+                assert any(tag in r for r in runs), tag
+    names = {s.name for s in doc.styles}
+    assert {"Title", "Heading 1", "Heading 2", "Table Text", "RAG Cell", "List Bullet", "PMO Table"} <= names
+    section = doc.sections[0]
+    assert 1.5 <= section.left_margin.cm <= 2.0 and 1.5 <= section.bottom_margin.cm <= 2.0
+
+
+def test_restyled_template_styles_reach_the_body(sample_view, tmp_path):
+    from docx.shared import RGBColor
+
+    doc = Document(str(Templates.load().path(DOCX)))
+    doc.styles["Heading 1"].font.color.rgb = RGBColor(0x33, 0x66, 0x00)
+    (tmp_path / "text").mkdir()
+    doc.save(tmp_path / DOCX)
+    out = Document(io.BytesIO(_render(sample_view, Templates.load(tmp_path))))
+    assert out.styles["Heading 1"].font.color.rgb == RGBColor(0x33, 0x66, 0x00)
+    headings = [p for p in out.paragraphs if p.style.name == "Heading 1"]
+    assert any(HEADING.match(p.text) for p in headings)
+    assert all(p.runs[0].font.color.rgb is None for p in headings)  # no direct colour overrides the style
