@@ -162,7 +162,7 @@ def test_programme_pages_start_with_a_page_break_legend_and_header_block(sample)
             assert [c.text for c in legend.rows[0].cells[1:]] == [i.label for i in programme.legend]
             assert [_fill(c) for c in legend.rows[0].cells[1:]] == [i.fill for i in programme.legend]
             assert header.rows[0].cells[1].text == programme.name
-            assert programme.rag.text in header.rows[0].cells[3].text
+            assert programme.rag.text in header.rows[0].cells[5].text
 
 
 def test_at_a_glance_and_history(sample):
@@ -444,3 +444,22 @@ def test_restyled_template_styles_reach_the_body(sample_view, tmp_path):
     headings = [p for p in out.paragraphs if p.style.name == "Heading 1"]
     assert any(HEADING.match(p.text) for p in headings)
     assert all(p.runs[0].font.color.rgb is None for p in headings)  # no direct colour overrides the style
+
+
+def test_outstanding_returns_are_listed_at_a_glance(sample_portfolio, tmp_path):
+    from dataclasses import replace
+
+    from generator.pack.charts import render_charts
+    from generator.pack.view import build_view
+
+    august = sample_portfolio.months[-1]
+    dropped = replace(august, statuses=tuple(s for s in august.statuses if s.project_id != "CLIN-03"))
+    portfolio = replace(sample_portfolio, months=(*sample_portfolio.months[:-1], dropped))
+    view = build_view(portfolio, august.month)
+    path = tmp_path / "r.docx"
+    path.write_bytes(render_docx(view, Templates.load(), render_charts(view)))
+    doc = Document(str(path))
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert "Maternity" in cells and any(c.startswith("no row this month") for c in cells)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Outstanding returns" in text

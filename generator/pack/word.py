@@ -42,7 +42,8 @@ EMPHASIS = "8A1538"  # NHS dark red: ISSUE: / RISK: markers (contrast 9.6:1 on w
 LINE = 1.15  # single line height as a multiple of the font size (Arial / Liberation Sans)
 CELL_MARGIN_X = 85 / 20  # points, as the template's PMO Table style (twips / 20)
 CELL_MARGIN_Y = 57 / 20
-SAFETY = 0.965  # use at most this share of a page for estimated content (LibreOffice measured: rows ~8% under estimate)
+SECTION_GAP = 4  # points above the "Issues and risks" / "Next steps" labels inside a summary cell
+SAFETY = 0.98  # use at most this share of a page for estimated content (estimates run a few % over LibreOffice)
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -406,6 +407,7 @@ class _Builder:
         for text in at_a_glance(view, self.templates):
             self.paragraph(text)
         self.decisions()
+        self.returns()
         self.heading(f"RAG ratings by programme, {view.month_label}", 2, page_break=True)
         self.counts()
         for chart in charts:
@@ -427,6 +429,19 @@ class _Builder:
                                   self.cell(cols[1], self.text_p(item.project, bold=True)),
                                   self.cell(cols[2], decision)]))
         self.table(cols, rows, caption="Decisions required of the board")
+
+    def returns(self) -> None:
+        """Outstanding returns: projects with no update or a summary copied from last month."""
+        view = self.view
+        self.heading("Outstanding returns", 2)
+        if not view.returns:
+            self.paragraph("Every project sent its return this month.")
+            return
+        cols = [_Col("Programme", 4.6), _Col("Project", 6.0), _Col("What is outstanding", self.text_width_cm - 10.6)]
+        rows = [self.row([self.cell(cols[0], self.text_p(item.programme)),
+                          self.cell(cols[1], self.text_p(item.project, bold=True)),
+                          self.cell(cols[2], self.text_p(item.detail))]) for item in view.returns]
+        self.table(cols, rows, caption="Outstanding returns")
 
     def counts(self) -> None:
         view = self.view
@@ -474,10 +489,6 @@ class _Builder:
     def columns(self, programme: ProgrammeView) -> list[_Col]:
         cols = [_Col("No.", 0.9), _Col("Project", 3.8), _Col("RAG", 3.2)]
         cols += [_Col(title, 2.8) for _, title in programme.dimensions]
-        if any(p.issues for p in programme.projects):
-            cols.append(_Col("Issues and risks", 4.2))
-        if any(p.next_steps for p in programme.projects):
-            cols.append(_Col("Next steps", 4.2))
         fixed = sum(c.width_cm for c in cols)
         summary = round(max(6.0, self.text_width_cm - fixed - 0.05), 2)
         cols.insert(3 + len(programme.dimensions), _Col("Status summary", summary))
@@ -509,27 +520,38 @@ class _Builder:
                             fill=item.fill) for col, item in zip(cols[1:], programme.legend)]
         self.table(cols, [self.row(cells)], header=False, borders=False, caption=f"{programme.name} RAG key")
 
-    def _header_lines(self, programme: ProgrammeView) -> list[tuple[str, str]]:
-        lines = [("Programme:", programme.name), ("Chair:", programme.chair or "—"),
-                 ("Reporting period:", self.view.month_label)]
-        if programme.rag_comment:
-            lines.append(("Comment:", programme.rag_comment))
-        return lines
+    HEADER_COLS = (_Col("", 3.3), _Col("", 5.5), _Col("", 1.9), _Col("", 7.3), _Col("", 3.2), _Col("", 4.6))
+
+    def _header_rows(self, programme: ProgrammeView) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+        """Two rows of (label, value) pairs: programme and chair, reporting period and comment."""
+        return [(("Programme:", programme.name), ("Chair:", programme.chair or "—")),
+                (("Reporting period:", self.view.month_label),
+                 ("Comment:", programme.rag_comment) if programme.rag_comment else ("", ""))]
 
     def header_block(self, programme: ProgrammeView) -> None:
-        cols = [_Col("", 3.4), _Col("", 11.0), _Col("", 3.4), _Col("", 5.6)]
+        """Programme, chair, reporting period (and comment) beside the programme RAG cell, in two rows."""
+        cols = self.HEADER_COLS
         rows = []
-        for k, (label, value) in enumerate(self._header_lines(programme)):
+        for k, pairs in enumerate(self._header_rows(programme)):
             merge = "restart" if k == 0 else "continue"
-            rag_label = self.text_p("Programme RAG:", bold=True, colour=palette.DARK_BLUE) if k == 0 else ""
-            rag = self.rag_paras(programme.rag) if k == 0 else ""
-            rows.append(self.row([
-                self.cell(cols[0], self.text_p(label, bold=True, colour=palette.DARK_BLUE)),
-                self.cell(cols[1], self.text_p(value)),
-                self.cell(cols[2], rag_label, v_merge=merge),
-                self.cell(cols[3], rag, v_merge=merge, fill=programme.rag.fill, v_align="center"),
-            ]))
-        self.table(cols, rows, header=False, borders=False, caption=f"{programme.name} programme details")
+            cells = []
+            for n, (label, value) in enumerate(pairs):
+                cells.append(self.cell(cols[2 * n], self.text_p(label, bold=True, colour=palette.DARK_BLUE)
+                                       if label else ""))
+                cells.append(self.cell(cols[2 * n + 1], self.text_p(value) if value else ""))
+            rag_label = self.text_p("Programme RAG:", bold=True, colour=palette.DARK_BLUE, jc="right") if k == 0 else ""
+            cells.append(self.cell(cols[4], rag_label, v_merge=merge))
+            cells.append(self.cell(cols[5], self.rag_paras(programme.rag) if k == 0 else "", v_merge=merge,
+                                   fill=programme.rag.fill, v_align="center"))
+            rows.append(self.row(cells))
+        self.table(list(cols), rows, header=False, borders=False, caption=f"{programme.name} programme details")
+
+    def _header_block_h(self, programme: ProgrammeView) -> float:
+        cols = self.HEADER_COLS
+        rows = sum(self._cells_h([self._para_h(self._lines(value, self._inner(cols[2 * n + 1]), self.size), self.size)
+                                  for n, (_, value) in enumerate(pairs)])
+                   for pairs in self._header_rows(programme))
+        return max(rows, self._cells_h([self._rag_h(programme.rag, cols[5])]))
 
     def project_row(self, cols: list[_Col], programme: ProgrammeView, row: ProjectRow, cant_split: bool) -> str:
         by = {c.title: c for c in cols}
@@ -548,11 +570,18 @@ class _Builder:
             summary = self.text_p("No update received this month.", colour=palette.MID_GREY)
         else:
             summary = ""
+        for title, text in self._sections(row):
+            summary += self.p(_run(title, bold=True, colour=palette.DARK_BLUE), "Table Text", keep_next=True,
+                              before=SECTION_GAP)
+            summary += self.rich(text)
         cells.append(self.cell(by["Status summary"], summary))
-        for title, text in (("Issues and risks", row.issues), ("Next steps", row.next_steps)):
-            if title in by:
-                cells.append(self.cell(by[title], self.rich(text) if text else ""))
         return self.row(cells, cant_split=cant_split)
+
+    @staticmethod
+    def _sections(row: ProjectRow) -> list[tuple[str, RichText]]:
+        """The labelled parts under a summary: issues and risks, next steps (when given)."""
+        return [(title, text) for title, text in (("Issues and risks", row.issues), ("Next steps", row.next_steps))
+                if text]
 
     # ---- pagination -------------------------------------------------------------------------------
     def _lines(self, text: str, width_pt: float, size: float, bold: bool = False) -> int:
@@ -591,13 +620,17 @@ class _Builder:
                    + (self._para_h(self._lines(row.lead, self._inner(by["Project"]), self.lead_size), self.lead_size)
                       if row.lead else 0),
                    self._rag_h(row.rag, by["RAG"]),
-                   self._rich_h(row.summary, self._inner(by["Status summary"]))]
+                   self._summary_h(row, self._inner(by["Status summary"]))]
         dim_cols = cols[3:3 + len(row.dimensions)]
         heights += [self._rag_h(d, c) for d, c in zip(row.dimensions, dim_cols)]
-        for title, text in (("Issues and risks", row.issues), ("Next steps", row.next_steps)):
-            if title in by and text:
-                heights.append(self._rich_h(text, self._inner(by[title])))
         return self._cells_h(heights)
+
+    def _summary_h(self, row: ProjectRow, width_pt: float) -> float:
+        """The summary cell: the summary, then each labelled section (heading line, gap, text)."""
+        height = self._rich_h(row.summary, width_pt)
+        for _, text in self._sections(row):
+            height += SECTION_GAP + self._para_h(1, self.size) + self._rich_h(text, width_pt)
+        return height
 
     def _header_row_h(self, cols: list[_Col]) -> float:
         return self._cells_h([self._para_h(self._lines(c.title, self._inner(c), self.size, True), self.size)
@@ -610,10 +643,7 @@ class _Builder:
         after = h1.paragraph_format.space_after.pt if h1 is not None and h1.paragraph_format.space_after else 8
         spacer = _font_size(self.style("Spacer"), 2) * LINE + 1
         legend = self._cells_h([self._para_h(1, self.size)])  # labels sit in cells fitted to their width
-        block_cols = [11.0 / 2.54 * 72 - 2 * CELL_MARGIN_X - 3]
-        block = sum(self._cells_h([self._para_h(self._lines(v, block_cols[0], self.size), self.size)])
-                    for _, v in self._header_lines(programme))
-        block = max(block, self._cells_h([self._rag_h(programme.rag, _Col("", 5.6))]))
+        block = self._header_block_h(programme)
         used = h1_size * LINE + after + legend + spacer + block + spacer + self._header_row_h(cols)
         return self.page_height_pt * SAFETY - used
 

@@ -29,7 +29,9 @@ def sha256(data: bytes) -> str:
 def stage(out: Path, key: str) -> Path:
     """A fresh temporary folder beside the final one (same disk, so the rename is atomic)."""
     out.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{key}.", suffix=".tmp", dir=out))
+    folder = out / f".{key}.{uuid.uuid4().hex[:12]}.tmp"
+    folder.mkdir()  # unlike mkdtemp, honours the umask: the pack is as readable as any other file
+    return folder
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
