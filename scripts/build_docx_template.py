@@ -30,7 +30,7 @@ from docx.oxml import OxmlElement, parse_xml  # noqa: E402
 from docx.oxml.ns import nsdecls, qn  # noqa: E402
 from docx.shared import Cm, Pt, RGBColor  # noqa: E402
 
-from generator.pack import palette  # noqa: E402
+from generator import palette  # noqa: E402
 
 OUTPUT = ROOT / "templates" / "highlight_report.docx"
 FONT = "Arial"

@@ -15,7 +15,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE
 
 from generator.errors import PmoError
-from generator.pack import palette, slides
+from generator import palette
+from generator.pack import slides
 from generator.pack.templates import PPTX, Templates
 from generator.pack.view import build_view
 from generator.portfolio.model import Month, Programme, Rag, RagScale

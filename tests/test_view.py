@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.pack import palette, textfit
+from generator import palette
+from generator.pack import textfit
 from generator.pack.view import build_view
 from generator.portfolio.model import Rag
 

@@ -15,7 +15,8 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from generator.errors import PmoError
-from generator.pack import narrative, palette
+from generator import palette
+from generator.pack import narrative
 from generator.pack.charts import render_charts
 from generator.pack.templates import DOCX, Templates
 from generator.pack.view import build_view

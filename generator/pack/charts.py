@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from . import palette, textfit
+from .. import palette
+from . import textfit
 from .view import ReportView
 
 DPI = 200

@@ -35,7 +35,8 @@ from pptx.util import Emu, Pt
 
 from ..errors import PmoError
 from ..portfolio.markup import Block, RichText
-from . import palette, textfit
+from .. import palette
+from . import textfit
 from .templates import PPTX, Templates
 from .view import ProgrammeView, ProjectRow, RagCell, ReportView
 

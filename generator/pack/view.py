@@ -8,7 +8,7 @@ from ..portfolio.changes import Change, MonthChanges, Movement, ProjectChange, m
 from ..portfolio.markup import RichText, parse
 from ..portfolio.returns import outstanding
 from ..portfolio.model import Month, Portfolio, Programme, Rag
-from . import palette
+from .. import palette
 
 HISTORY_MONTHS = 6
 TREND_MONTHS = 12

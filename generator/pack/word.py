@@ -26,7 +26,8 @@ from docx.enum.style import WD_STYLE_TYPE
 
 from ..errors import PmoError
 from ..portfolio.markup import Block, RichText
-from . import palette, textfit
+from .. import palette
+from . import textfit
 from .charts import ChartImage
 from .narrative import intro as intro_paragraphs
 from .templates import DOCX, Templates

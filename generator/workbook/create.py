@@ -18,12 +18,13 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from generator import palette
 from generator.portfolio.model import Month, Programme, Rag, RagScale
 from generator.workbook import schema
 
 # --- look -------------------------------------------------------------------------------------
 
-NHS_BLUE = "005EB8"
+NHS_BLUE = palette.NHS_BLUE
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill(fill_type="solid", start_color=NHS_BLUE, end_color=NHS_BLUE)
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
@@ -35,15 +36,6 @@ EXTRA_RAG_WIDTH = 14
 DEFAULT_WIDTH = 14
 VALIDATION_MIN_LAST_ROW = 200  # dropdowns reach at least this row so leads can add projects
 
-# (fill, font colour) per rating, NHS identity palette; used for conditional formatting only
-RAG_COLOURS: dict[Rag, tuple[str, str]] = {
-    Rag.RED: ("DA291C", "FFFFFF"),
-    Rag.AMBER_RED: ("ED8B00", "000000"),
-    Rag.AMBER: ("FFB81C", "000000"),
-    Rag.AMBER_GREEN: ("78BE20", "000000"),
-    Rag.GREEN: ("009639", "FFFFFF"),
-    Rag.BLUE: ("005EB8", "FFFFFF"),
-}
 
 # Month-sheet columns that are short codes rather than running text (no wrapping)
 _UNWRAPPED = {"Project ID", "RAG"}
@@ -160,7 +152,7 @@ def _add_rag_colours(ws: Worksheet, column: int, values: Sequence[str], last_row
         rag = by_title.get(value)
         if rag is None:
             continue
-        fill, font = RAG_COLOURS[rag]
+        fill, font = palette.fill(rag), palette.text_on(rag)
         ws.conditional_formatting.add(
             f"{letter}2:{letter}{last_row}",
             CellIsRule(

@@ -1,8 +1,8 @@
-"""One palette for RAG cells and charts (WCAG 2.x contrast of text on each fill >= 4.5:1)."""
+"""One RAG palette for documents, charts and workbooks (text on every fill has WCAG contrast >= 4.5:1)."""
 
 from __future__ import annotations
 
-from ..portfolio.model import Rag
+from .portfolio.model import Rag
 
 NHS_BLUE = "005EB8"
 DARK_BLUE = "003087"
