@@ -69,7 +69,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="only the sample and 100 × 24")
     args = parser.parse_args()
     python = sys.executable
-    tool = [python, "-m", "generator.cli"]
+    script = Path(python).parent / ("pmo-report.exe" if os.name == "nt" else "pmo-report")
+    tool = [str(script)] if script.exists() else [python, "-m", "generator.cli"]
     rows = []
     with tempfile.TemporaryDirectory(prefix="pmo-bench-") as tmp:
         floor, floor_rss = measure([python, "-c", FLOOR], args.runs)

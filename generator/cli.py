@@ -165,7 +165,7 @@ def generate(workbook: Path | None, month_text: str | None, out: Path, templates
     try:
         path = find_workbook(workbook)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True) as bar:
+                      console=console, transient=True, refresh_per_second=20) as bar:
             task = bar.add_task("Starting", total=None)
             pack = run_generate(path, out, month, templates_dir, (only,) if only else KINDS, pdf,
                                 progress=lambda step: bar.update(task, description=step))

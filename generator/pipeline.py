@@ -86,9 +86,22 @@ def generate(
 
 
 def _render(view, templates, only: tuple[str, ...], progress: Progress) -> dict[str, bytes]:
-    """Every document of the pack as bytes (nothing is written until all succeeded)."""
+    """Every document of the pack as bytes (nothing is written until all succeeded).
+
+    With both documents asked for, the slides are drawn in a forked process on Linux while this
+    one writes the charts and the Word report: the two share nothing and the machine has cores.
+    """
     key = view.month.key
     files: dict[str, bytes] = {}
+    slides = None
+    if "pptx" in only:
+        from .pack.slides import render_pptx
+
+        if "docx" in only and _can_fork():
+            slides = _in_child(render_pptx, view, templates)
+        else:
+            progress("Writing the board slides")
+            files[f"board-slides-{key}.pptx"] = render_pptx(view, templates)
     if "docx" in only:
         from .pack.charts import render_charts
         from .pack.word import render_docx
@@ -97,14 +110,65 @@ def _render(view, templates, only: tuple[str, ...], progress: Progress) -> dict[
         charts = render_charts(view)
         for chart in charts:
             files[f"charts/{chart.filename}"] = chart.png
-        progress("Writing the Word highlight report")
+        progress("Writing the Word highlight report" + (" and the board slides" if slides else ""))
         files[f"highlight-report-{key}.docx"] = render_docx(view, templates, charts)
-    if "pptx" in only:
-        from .pack.slides import render_pptx
-
-        progress("Writing the board slides")
-        files[f"board-slides-{key}.pptx"] = render_pptx(view, templates)
+    if slides is not None:
+        progress("Finishing the board slides")
+        files[f"board-slides-{key}.pptx"] = slides()
     return files
+
+
+def _can_fork() -> bool:
+    import os
+    import sys
+
+    return sys.platform == "linux" and hasattr(os, "fork") and os.environ.get("PMO_REPORT_NO_FORK") != "1"
+
+
+def _in_child(render: Callable[..., bytes], *args: object) -> Callable[[], bytes]:
+    """Start ``render(*args)`` in a forked child; the returned function waits for its bytes.
+
+    The child writes only to its pipe and leaves with ``os._exit``, so it never touches the
+    parent's streams or locks (the progress display runs a thread in the parent).
+    """
+    import os
+    import pickle
+    import traceback
+    import warnings
+
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # "process is multi-threaded" (Python >= 3.12)
+        pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        try:
+            outcome: tuple[str, object] = ("ok", render(*args))
+        except PmoError as exc:
+            outcome = ("user", str(exc))
+        except BaseException:  # noqa: BLE001 - reported by the parent, with the child's traceback
+            outcome = ("bug", traceback.format_exc())
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+
+    def result() -> bytes:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(pid, 0)
+        if not data:
+            raise RuntimeError("the process drawing the board slides ended without a result")
+        kind, value = pickle.loads(data)
+        if kind == "user":
+            raise PmoError(str(value))
+        if kind == "bug":
+            raise RuntimeError(f"drawing the board slides failed:\n{value}")
+        return value  # type: ignore[return-value]
+
+    return result
 
 
 def _manifest(view, portfolio, workbook: Path, input_bytes: bytes, files: dict[str, bytes],

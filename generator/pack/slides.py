@@ -50,6 +50,7 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 }
 
 EMU_PER_PT = 12700
+_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 FONT = "Arial"
 LINE = 1.2  # line height as a multiple of the font size (set exactly on every paragraph)
 GAP = 0.35  # space before a paragraph after the first, as a multiple of the size
@@ -260,44 +261,53 @@ def fit_lines(text: str, width: float, sizes: Sequence[float], max_height: float
 # --------------------------------------------------------------------------- writing text
 
 
+_ALIGN = {"l": "l", "c": "ctr", "r": "r"}
+
+
+def paras_xml(paras: Sequence[Para], size: float, colour: str = palette.TEXT) -> str:
+    """DrawingML ``a:p`` elements for ``paras`` at ``size`` pt with exact line spacing.
+
+    Written as text and parsed once: python-pptx's property setters cost ~30x more per run,
+    which dominates decks of hundreds of slides.
+    """
+    out = []
+    line = int(round(LINE * size * 100))
+    sz = int(round(size * 100))
+    for i, spec in enumerate(paras or [para("")]):
+        if spec.level is not None:
+            bullet = (f'<a:buFont typeface="{FONT}"/><a:buChar char="{"•" if spec.level % 2 == 0 else "–"}"/>')
+            margins = f'marL="{int(spec.indent * EMU_PER_PT)}" indent="{int(-BULLET_INDENT * EMU_PER_PT)}"'
+        else:
+            bullet, margins = "<a:buNone/>", 'marL="0" indent="0"'
+        before = int(round(GAP * size * 100)) if i else 0
+        ppr = (f'<a:pPr {margins} algn="{_ALIGN[spec.align]}"><a:lnSpc><a:spcPts val="{line}"/></a:lnSpc>'
+               f'<a:spcBef><a:spcPts val="{before}"/></a:spcBef><a:spcAft><a:spcPts val="0"/></a:spcAft>'
+               f"{bullet}</a:pPr>")
+        runs = []
+        for seg in spec.segs or (Seg(""),):
+            attrs = (f'lang="en-GB" sz="{sz}" b="{int(bool(seg.bold))}" i="{int(bool(seg.italic))}" '
+                     f'u="{"sng" if seg.underline else "none"}"' + (' baseline="30000"' if seg.superscript else ""))
+            runs.append(f'<a:r><a:rPr {attrs}><a:solidFill><a:srgbClr val="{seg.colour or colour}"/></a:solidFill>'
+                        f'<a:latin typeface="{FONT}"/></a:rPr><a:t>{_xml_text(seg.text)}</a:t></a:r>')
+        out.append(f"<a:p>{ppr}{''.join(runs)}</a:p>")
+    return "".join(out)
+
+
+def _xml_text(text: str) -> str:
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _parse_children(xml: str, wrapper: str = "a:txBody") -> list:
+    return list(parse_xml(f'<{wrapper} xmlns:a="{_A_NS}">{xml}</{wrapper}>'))
+
+
 def write_paras(text_frame, paras: Sequence[Para], size: float, colour: str = palette.TEXT) -> None:
     """Replace ``text_frame``'s text with ``paras`` at ``size`` pt, exact line spacing."""
     txBody = text_frame._txBody
-    for p in txBody.findall(qn("a:p"))[1:]:
+    for p in txBody.findall(qn("a:p")):
         txBody.remove(p)
-    first = text_frame.paragraphs[0]
-    for r in list(first._p):
-        if r.tag != qn("a:pPr"):
-            first._p.remove(r)
-    for i, spec in enumerate(paras or [para("")]):
-        p = first if i == 0 else text_frame.add_paragraph()
-        p.line_spacing = Pt(LINE * size)
-        p.space_before = Pt(GAP * size if i else 0)
-        p.space_after = Pt(0)
-        p.alignment = {"l": PP_ALIGN.LEFT, "c": PP_ALIGN.CENTER, "r": PP_ALIGN.RIGHT}[spec.align]
-        ppr = p._p.get_or_add_pPr()
-        if spec.level is not None:
-            ppr.set("marL", str(int(spec.indent * EMU_PER_PT)))
-            ppr.set("indent", str(int(-BULLET_INDENT * EMU_PER_PT)))
-            etree.SubElement(ppr, qn("a:buFont")).set("typeface", FONT)
-            etree.SubElement(ppr, qn("a:buChar")).set("char", "•" if spec.level % 2 == 0 else "–")
-        else:
-            ppr.set("marL", "0")
-            ppr.set("indent", "0")
-            etree.SubElement(ppr, qn("a:buNone"))
-        for seg in spec.segs or (Seg(""),):
-            r = p.add_run()
-            r.text = seg.text
-            f = r.font
-            f.name = FONT
-            f.size = Pt(size)
-            f.bold = seg.bold
-            f.italic = seg.italic
-            f.underline = seg.underline
-            f.color.rgb = RGBColor.from_string(seg.colour or colour)
-            if seg.superscript:
-                r._r.get_or_add_rPr().set("baseline", "30000")
-            r._r.get_or_add_rPr().set("lang", "en-GB")
+    for p in _parse_children(paras_xml(paras, size, colour)):
+        txBody.append(p)
 
 
 def _frame(text_frame, anchor=MSO_ANCHOR.TOP, mx: float = BOX_MARGIN_X, my: float = BOX_MARGIN_Y) -> None:
@@ -472,21 +482,23 @@ def draw_table(slide, left: float, top: float, columns: Sequence[Column], header
     return frame
 
 
+_BORDER = ('<a:{side} w="9525" cap="flat" cmpd="sng" algn="ctr"><a:solidFill><a:srgbClr val="B8C2C8"/></a:solidFill>'
+           '<a:prstDash val="solid"/></a:{side}>')
+_CELL_PR = (f'<a:tcPr marL="{int(CELL_MARGIN_X * EMU_PER_PT)}" marR="{int(CELL_MARGIN_X * EMU_PER_PT)}" '
+            f'marT="{int(CELL_MARGIN_Y * EMU_PER_PT)}" marB="{int(CELL_MARGIN_Y * EMU_PER_PT)}" anchor="t">'
+            + "".join(_BORDER.format(side=side) for side in ("lnL", "lnR", "lnT", "lnB"))
+            + '<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill></a:tcPr>')
+
+
 def _fill_cell(cell, spec: Cell, size: float) -> None:
-    cell.margin_left = cell.margin_right = Pt(CELL_MARGIN_X)
-    cell.margin_top = cell.margin_bottom = Pt(CELL_MARGIN_Y)
-    cell.vertical_anchor = MSO_ANCHOR.TOP
-    cell.text_frame.word_wrap = True
-    write_paras(cell.text_frame, spec.paras, size, spec.colour)
-    cell.fill.solid()
-    cell.fill.fore_color.rgb = RGBColor.from_string(spec.fill or palette.WHITE)
-    tcPr = cell._tc.get_or_add_tcPr()
-    for i, side in enumerate(("a:lnL", "a:lnR", "a:lnT", "a:lnB")):
-        ln = etree.Element(qn(side), w="9525", cap="flat", cmpd="sng", algn="ctr")
-        fill = etree.SubElement(ln, qn("a:solidFill"))
-        etree.SubElement(fill, qn("a:srgbClr")).set("val", "B8C2C8")
-        etree.SubElement(ln, qn("a:prstDash")).set("val", "solid")
-        tcPr.insert(i, ln)
+    """A table cell's text, margins, thin grey borders and fill, written as one piece of XML."""
+    tc = cell._tc
+    for child in list(tc):
+        tc.remove(child)
+    xml = (f'<a:txBody><a:bodyPr wrap="square"/><a:lstStyle/>{paras_xml(spec.paras, size, spec.colour)}</a:txBody>'
+           + _CELL_PR.format(fill=spec.fill or palette.WHITE))
+    for element in _parse_children(xml, "a:tc"):
+        tc.append(element)
 
 
 # --------------------------------------------------------------------------- the deck
@@ -512,6 +524,7 @@ class Deck:
         path = templates.path(PPTX)
         check_template(templates)
         self.prs = Presentation(str(path))
+        _remember_partnames(self.prs.part.package)
         self.layouts = {l.name.strip().lower(): l for l in self.prs.slide_layouts}
         self.width = self.prs.slide_width / EMU_PER_PT
         self.height = self.prs.slide_height / EMU_PER_PT
@@ -666,6 +679,28 @@ def check_template(templates: Templates) -> None:
 
 
 # --------------------------------------------------------------------------- slides
+
+
+def _remember_partnames(package) -> None:
+    """Name new parts from a set kept up to date, not by walking every part each time.
+
+    python-pptx's ``next_partname`` visits every part of the package for each new notes slide or
+    chart, which grows quadratically over hundreds of slides.
+    """
+    from pptx.opc.packuri import PackURI
+
+    used = {str(p.partname) for p in package.iter_parts()}
+    counters: dict[str, int] = {}
+
+    def next_partname(tmpl: str) -> PackURI:
+        n = counters.get(tmpl, 1)
+        while tmpl % n in used:
+            n += 1
+        counters[tmpl] = n + 1
+        used.add(tmpl % n)
+        return PackURI(tmpl % n)
+
+    package.next_partname = next_partname
 
 
 def render_pptx(view: ReportView, templates: Templates) -> bytes:
@@ -838,7 +873,7 @@ def _draw_chart(slide, view: ReportView, title: str, kind, data: CategoryChartDa
     plot.gap_width = 60
     plot.overlap = 100
     colours = _series_colours(view)
-    totals = [sum(s.values[i] for s in plot.series) for i in range(len(plot.categories))]
+    totals = [sum(values) for values in zip(*(series.values for series in data))]
     label_format = f'[<{max(1, math.ceil(max(totals, default=0) * 0.07))}]"";0'
     for i, series in enumerate(plot.series):
         fill, text = colours[i] if i < len(colours) else (palette.MID_GREY, palette.WHITE)

@@ -69,36 +69,42 @@ def width(text: str, size: float, bold: bool = False) -> float:
 
 def wrap(text: str, max_width: float, size: float, bold: bool = False) -> list[str]:
     """Greedy word wrap of one paragraph into lines no wider than ``max_width`` points."""
+    return list(_wrap(text, max_width * UNITS / size, bold))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _wrap(text: str, limit: float, bold: bool) -> tuple[str, ...]:
+    """``wrap`` in font units (cached: layouts measure the same text at the same width repeatedly)."""
     words = text.split()
     if not words:
-        return [""]
-    space = width(" ", size, bold)
+        return ("",)
+    space = _units(" ", bold)
     lines: list[str] = []
     line: list[str] = []
     line_width = 0.0
     for word in words:
-        for piece in _split_long(word, max_width, size, bold):
-            w = width(piece, size, bold)
-            if line and line_width + space + w > max_width:
+        w = _units(word, bold)
+        for piece, pw in ([(word, w)] if w <= limit else _split_long(word, limit, bold)):
+            if line and line_width + space + pw > limit:
                 lines.append(" ".join(line))
                 line, line_width = [], 0.0
-            line_width += (space if line else 0) + w
+            line_width += (space if line else 0) + pw
             line.append(piece)
     lines.append(" ".join(line))
-    return lines
+    return tuple(lines)
 
 
-def _split_long(word: str, max_width: float, size: float, bold: bool) -> list[str]:
-    """A word wider than the box, cut into pieces that fit (as Word and PowerPoint break it)."""
-    if width(word, size, bold) <= max_width:
-        return [word]
+def _split_long(word: str, limit: float, bold: bool) -> list[tuple[str, float]]:
+    """A word wider than the box, cut into pieces (with their widths) that fit, as Word and PowerPoint do."""
     pieces, piece = [], ""
     for ch in word:
-        if piece and width(piece + ch, size, bold) > max_width:
-            pieces.append(piece)
+        if piece and _units(piece + ch, bold) > limit:
+            pieces.append((piece, _units(piece, bold)))
             piece = ""
         piece += ch
-    return pieces + [piece] if piece else pieces
+    if piece:
+        pieces.append((piece, _units(piece, bold)))
+    return pieces
 
 
 def line_count(text: str, max_width: float, size: float, bold: bool = False) -> int:

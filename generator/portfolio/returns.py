@@ -18,6 +18,7 @@ from .changes import red_streaks
 from .model import Month, Portfolio, ProjectStatus, Rag
 
 SIMILAR = 0.95  # difflib ratio at or above which a summary counts as copied from last month
+WORDS_FLOOR = 0.8  # below this share of words in common, summaries are not compared character by character
 RED_MONTHS = 3  # consecutive months at Red that are flagged
 
 
@@ -147,6 +148,10 @@ def similarity(now: str, before: str) -> float:
         return 1.0
     if not a or not b:
         return 0.0
+    # word by word first (cheap on long text): prose that shares under 80% of its words is not a copy
+    words = difflib.SequenceMatcher(None, a.split(" "), b.split(" "), autojunk=False).ratio()
+    if words < WORDS_FLOOR:
+        return words
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     # the quick ratios are upper bounds: below the threshold they answer without the slow ratio()
     for bound in (matcher.real_quick_ratio, matcher.quick_ratio):
