@@ -4,7 +4,7 @@
 
 For each case: one warm-up run, then the median wall time of --runs runs, and the peak RSS of
 the process. The floor is a process that only imports the libraries the pack needs and exits.
-Results go to benchmarks/results.md (and are printed).
+The results table replaces the one in benchmarks/README.md (and is printed).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "inputs" / "sample-portfolio.xlsx"
 FLOOR = "import docx, docxtpl, pptx, openpyxl, jinja2, matplotlib, matplotlib.pyplot"
+MARK_START, MARK_END = "<!-- results: written by benchmarks/run.py -->", "<!-- end of results -->"
 CASES = [("sample (15 × 3)", None), ("100 × 24", (100, 24)), ("300 × 36", (300, 36)), ("1,000 × 36", (1000, 36))]
 
 
@@ -98,7 +99,10 @@ def main() -> None:
         ratio = f"\ntime(1,000 × 36) / time(100 × 24) = {by['1,000 × 36'] / by['100 × 24']:.1f}\n"
     text = (f"Machine: {machine()}\n\nMedian of {args.runs} runs after one warm-up; whole process "
             f"(interpreter start and imports included).\n\n" + "\n".join(lines) + "\n" + ratio)
-    (ROOT / "benchmarks" / "results.md").write_text(text, encoding="utf-8")
+    readme = ROOT / "benchmarks" / "README.md"
+    page = readme.read_text(encoding="utf-8")
+    start, end = page.index(MARK_START) + len(MARK_START), page.index(MARK_END)
+    readme.write_text(page[:start] + "\n" + text + page[end:], encoding="utf-8")
     print(text)
 
 

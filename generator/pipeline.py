@@ -58,7 +58,6 @@ def generate(
     progress(f"Comparing {month.label} with the month before")
     view = build_view(portfolio, month)
     files = _render(view, templates, only, progress)
-    input_bytes = workbook.read_bytes()
     staged = write.stage(out, month.key)
     try:
         progress("Writing the files")
@@ -72,7 +71,7 @@ def generate(
                     files[p.name] = p.read_bytes()
             except PmoError as exc:
                 pdf_note = str(exc)
-        manifest = _manifest(view, portfolio, workbook, input_bytes, files, result.warnings)
+        manifest = _manifest(view, portfolio, raw, files, result.warnings)
         (staged / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         final = out / month.key
         write.publish(staged, final)
@@ -171,8 +170,7 @@ def _in_child(render: Callable[..., bytes], *args: object) -> Callable[[], bytes
     return result
 
 
-def _manifest(view, portfolio, workbook: Path, input_bytes: bytes, files: dict[str, bytes],
-              warnings: list[Issue]) -> dict[str, object]:
+def _manifest(view, portfolio, raw, files: dict[str, bytes], warnings: list[Issue]) -> dict[str, object]:
     from .pack.write import sha256
 
     total = view.counts[-1]
@@ -181,7 +179,7 @@ def _manifest(view, portfolio, workbook: Path, input_bytes: bytes, files: dict[s
         "generator": f"pmo-report {__version__}",
         "month": view.month.key,
         "previous_month": portfolio.previous(view.month).month.key if portfolio.previous(view.month) else None,
-        "input": {"file": workbook.name, "sha256": sha256(input_bytes)},
+        "input": {"file": raw.file, "sha256": raw.sha256},
         "counts": {
             "projects": total.total,
             "by_rag": dict(zip(labels, total.counts)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import warnings
@@ -40,6 +41,7 @@ class RawWorkbook:
 
     file: str  # the name shown in messages
     sheets: tuple[RawSheet, ...]
+    sha256: str = ""  # of the file's bytes as read
 
     def sheet(self, name: str) -> RawSheet | None:
         """The sheet called ``name``, ignoring case and surrounding spaces."""
@@ -55,10 +57,14 @@ def read_workbook(path: Path) -> RawWorkbook:
     check_readable(path)
     import openpyxl  # imported here: the only module that reads workbooks
 
+    try:
+        data = path.read_bytes()  # read once: parsed from memory, hashed for the manifest
+    except PermissionError as exc:
+        raise UnreadableWorkbook(_locked(path)) from exc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about extensions it cannot read, also while reading rows
         try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except PermissionError as exc:
             raise UnreadableWorkbook(_locked(path)) from exc
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
@@ -66,7 +72,7 @@ def read_workbook(path: Path) -> RawWorkbook:
         except Exception as exc:  # openpyxl raises assorted errors on damaged XML
             raise UnreadableWorkbook(f"{path.name}: the workbook is damaged and cannot be read ({exc})") from exc
         try:
-            uncached = _uncached_formulas(path)
+            uncached = _uncached_formulas(data)
             sheets = []
             for ws in wb.worksheets:
                 if not hasattr(ws, "iter_rows"):  # chart sheets
@@ -78,7 +84,7 @@ def read_workbook(path: Path) -> RawWorkbook:
             raise UnreadableWorkbook(f"{path.name}: the workbook is damaged and cannot be read ({exc})") from exc
         finally:
             wb.close()
-    return RawWorkbook(path.name, tuple(sheets))
+    return RawWorkbook(path.name, tuple(sheets), hashlib.sha256(data).hexdigest())
 
 
 def check_readable(path: Path) -> None:
@@ -153,10 +159,10 @@ def _trim(rows: tuple[tuple[object, ...], ...]) -> tuple[tuple[object, ...], ...
     return rows[:end]
 
 
-def _uncached_formulas(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
+def _uncached_formulas(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:
     """Formula cells with no cached value, by sheet title (formulas written by tools, not Excel)."""
     found: dict[str, frozenset[tuple[int, int]]] = {}
-    with zipfile.ZipFile(path) as zf:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for title, part in _sheet_parts(zf).items():
             try:
                 data = zf.read(part)
