@@ -521,9 +521,7 @@ class Deck:
 
     def __init__(self, view: ReportView, templates: Templates) -> None:
         self.view = view
-        path = templates.path(PPTX)
-        check_template(templates)
-        self.prs = Presentation(str(path))
+        self.prs = _open_template(templates)
         _remember_partnames(self.prs.part.package)
         self.layouts = {l.name.strip().lower(): l for l in self.prs.slide_layouts}
         self.width = self.prs.slide_width / EMU_PER_PT
@@ -658,11 +656,21 @@ def _title_size(prs) -> int:
 
 def check_template(templates: Templates) -> None:
     """Refuse a slide template that lacks a layout or placeholder the generator needs (PmoError)."""
+    _open_template(templates)
+
+
+def _open_template(templates: Templates):
+    """The slide template, opened once and checked (PmoError names what it lacks)."""
     path = templates.path(PPTX)
     try:
         prs = Presentation(str(path))
     except Exception as exc:  # noqa: BLE001 - any failure to open is the user's file
         raise PmoError(f"{path}: not a PowerPoint template that can be opened ({exc.__class__.__name__})") from exc
+    _check_layouts(prs, path)
+    return prs
+
+
+def _check_layouts(prs, path) -> None:
     layouts = {l.name.strip().lower(): l for l in prs.slide_layouts}
     for name, needs in LAYOUTS.items():
         layout = layouts.get(name.lower())

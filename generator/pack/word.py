@@ -55,6 +55,11 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 def check_template(templates: Templates) -> None:
     """Refuse a Word template that lacks a tag the generator needs (naming it) or does not parse."""
+    _open_template(templates)
+
+
+def _open_template(templates: Templates):
+    """The Word template, opened once and checked (PmoError names a missing tag)."""
     from docxtpl import DocxTemplate
 
     path = templates.path(DOCX)
@@ -70,14 +75,12 @@ def check_template(templates: Templates) -> None:
         names = ", ".join("{{ " + t + " }}" for t in missing)
         raise PmoError(f"{path}: the Word template lacks the tag {names}; "
                        "add it (each tag in one run) or export the default templates again")
+    return tpl
 
 
 def render_docx(view: ReportView, templates: Templates, charts: list[ChartImage]) -> bytes:
     """The month's Word highlight report as .docx bytes."""
-    from docxtpl import DocxTemplate
-
-    check_template(templates)
-    tpl = DocxTemplate(str(templates.path(DOCX)))
+    tpl = _open_template(templates)
     context = {
         "title": _clean(view.title), "month": view.month_label, "organisation": _clean(view.organisation),
         "description": _clean(view.description), "contact": _clean(view.contact),
