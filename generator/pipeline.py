@@ -47,8 +47,8 @@ def generate(
     from .workbook.validate import validate
 
     templates = Templates.load(templates_dir)
-    progress("Reading the workbook")
-    raw = read_workbook(workbook)
+    progress(f"Opening {workbook.name}")
+    raw = read_workbook(workbook, lambda i, n: progress(f"Reading {workbook.name}: sheet {i} of {n}"))
     progress("Checking every sheet")
     result = validate(raw, month)
     if not result.ok or result.portfolio is None:
@@ -109,8 +109,9 @@ def _render(view, templates, only: tuple[str, ...], progress: Progress) -> dict[
         charts = render_charts(view)
         for chart in charts:
             files[f"charts/{chart.filename}"] = chart.png
-        progress("Writing the Word highlight report" + (" and the board slides" if slides else ""))
-        files[f"highlight-report-{key}.docx"] = render_docx(view, templates, charts)
+        step = "Writing the Word highlight report" + (" and the board slides" if slides else "")
+        files[f"highlight-report-{key}.docx"] = render_docx(
+            view, templates, charts, lambda i, n, name: progress(f"{step}: {name} ({i} of {n} programmes)"))
     if slides is not None:
         progress("Finishing the board slides")
         files[f"board-slides-{key}.pptx"] = slides()

@@ -20,6 +20,7 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from typing import Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from docx.enum.style import WD_STYLE_TYPE
@@ -78,8 +79,9 @@ def _open_template(templates: Templates):
     return tpl
 
 
-def render_docx(view: ReportView, templates: Templates, charts: list[ChartImage]) -> bytes:
-    """The month's Word highlight report as .docx bytes."""
+def render_docx(view: ReportView, templates: Templates, charts: list[ChartImage],
+                progress: Callable[[int, int, str], None] | None = None) -> bytes:
+    """The month's Word highlight report as .docx bytes; ``progress(i, n, programme)`` per programme."""
     tpl = _open_template(templates)
     context = {
         "title": _clean(view.title), "month": view.month_label, "organisation": _clean(view.organisation),
@@ -93,7 +95,7 @@ def render_docx(view: ReportView, templates: Templates, charts: list[ChartImage]
         raise PmoError(f"{templates.path(DOCX)}: the Word template cannot be rendered ({exc})") from exc
     doc = tpl.docx
     builder = _Builder(doc, view, templates)
-    builder.build(charts)
+    builder.build(charts, progress)
     _properties(doc, view)
     buf = io.BytesIO()
     doc.save(buf)
@@ -243,7 +245,7 @@ class _Builder:
         return str(n_id)
 
     # ---- the whole body -----------------------------------------------------------------------
-    def build(self, charts: list[ChartImage]) -> None:
+    def build(self, charts: list[ChartImage], progress: Callable[[int, int, str], None] | None = None) -> None:
         """Build every section as WordprocessingML and put it where the {{ body }} paragraph was."""
         body = self.doc.element.body
         marker = next((p for p in body.iter(_q("w:p"))
@@ -252,7 +254,9 @@ class _Builder:
             raise PmoError("the Word template's {{ body }} tag did not render as its own paragraph")
         self.out: list[object] = []
         self.at_a_glance(charts)
-        for programme in self.view.programmes:
+        for i, programme in enumerate(self.view.programmes, start=1):
+            if progress is not None:
+                progress(i, len(self.view.programmes), programme.name)
             self.programme(programme)
         self.history()
         self._flush_into(marker)

@@ -9,6 +9,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from xml.etree import ElementTree
 
 from ..errors import UnreadableWorkbook
@@ -52,8 +53,11 @@ class RawWorkbook:
         return None
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Read every sheet of the workbook at ``path``; UnreadableWorkbook says why it cannot be read."""
+def read_workbook(path: Path, progress: Callable[[int, int], None] | None = None) -> RawWorkbook:
+    """Read every sheet of the workbook at ``path``; UnreadableWorkbook says why it cannot be read.
+
+    ``progress(i, n)`` is called before reading the i-th of n sheets.
+    """
     check_readable(path)
     import openpyxl  # imported here: the only module that reads workbooks
 
@@ -74,7 +78,9 @@ def read_workbook(path: Path) -> RawWorkbook:
         try:
             uncached = _uncached_formulas(data)
             sheets = []
-            for ws in wb.worksheets:
+            for i, ws in enumerate(wb.worksheets, start=1):
+                if progress is not None:
+                    progress(i, len(wb.worksheets))
                 if not hasattr(ws, "iter_rows"):  # chart sheets
                     continue
                 ws.reset_dimensions()
