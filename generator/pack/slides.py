@@ -156,25 +156,39 @@ def abridge(paras: Sequence[Para], width: float, size: float, max_height: float,
     """``paras`` cut to fit ``max_height`` points, ending with ``marker``; (paras, was_cut)."""
     if text_height(paras, width, size) <= max_height:
         return list(paras), False
+    head, _ = _take(paras, width, size, max_height, marker, "…")
+    return head, True
+
+
+def _take(paras: Sequence[Para], width: float, size: float, max_height: float, marker: str,
+          suffix: str) -> tuple[list[Para], list[Para]]:
+    """The paragraphs that fit ``max_height`` with a closing ``marker`` line, and the rest.
+
+    The paragraph at the cut is split after a word (its head ending with ``suffix``) when at
+    least one of its lines fits; ``head`` always ends with the marker.
+    """
     lh = LINE * size
     note = para(marker, italic=True, colour=palette.MID_GREY)
     budget = max_height - (para_lines(note, width, size) * lh + GAP * size)
-    kept: list[Para] = []
+    head: list[Para] = []
     used = 0.0
-    for p in paras:
-        gap = GAP * size if kept else 0.0
+    for i, p in enumerate(paras):
+        gap = GAP * size if head else 0.0
         need = para_lines(p, width, size) * lh + gap
         if used + need <= budget:
-            kept.append(p)
+            head.append(p)
             used += need
             continue
         room = int((budget - used - gap) // lh)
-        if room >= 1:
-            cut = _cut_para(p, width, size, room)
-            if cut is not None:
-                kept.append(cut)
-        break
-    return kept + [note], True
+        rest = list(paras[i + 1:])
+        parts = _split_para(p, width, size, room, suffix) if room >= 1 else None
+        if parts:
+            head.append(parts[0])
+            rest.insert(0, parts[1])
+        else:
+            rest.insert(0, p)
+        return head + [note], rest
+    return head + [note], []
 
 
 def _cut_para(p: Para, width: float, size: float, room: int) -> Para | None:
@@ -220,30 +234,10 @@ def _split_para(p: Para, width: float, size: float, room: int, suffix: str = "")
 def split_paras(paras: Sequence[Para], width: float, size: float, max_height: float,
                 marker: str) -> tuple[list[Para], list[Para]] | None:
     """``paras`` split into a head that fits ``max_height`` (ending with ``marker``) and the rest."""
-    lh = LINE * size
-    note = para(marker, italic=True, colour=palette.MID_GREY)
-    budget = max_height - (para_lines(note, width, size) * lh + GAP * size)
-    head: list[Para] = []
-    used = 0.0
-    for i, p in enumerate(paras):
-        gap = GAP * size if head else 0.0
-        need = para_lines(p, width, size) * lh + gap
-        if used + need <= budget:
-            head.append(p)
-            used += need
-            continue
-        room = int((budget - used - gap) // lh)
-        rest = list(paras[i + 1:])
-        parts = _split_para(p, width, size, room) if room >= 1 else None
-        if parts:
-            head.append(parts[0])
-            rest.insert(0, parts[1])
-        else:
-            rest.insert(0, p)
-        if not head:
-            return None
-        return head + [note], rest
-    return None
+    head, rest = _take(paras, width, size, max_height, marker, "")
+    if len(head) == 1 or not rest:  # nothing but the marker fits, or nothing needs to move
+        return None
+    return head, rest
 
 
 def fit_lines(text: str, width: float, sizes: Sequence[float], max_height: float,
