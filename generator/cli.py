@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from . import __version__
 from .errors import PmoError, Severity
@@ -93,6 +94,8 @@ def _validation_json(result) -> dict[str, object]:
 
 
 def _print_validation(result, show_months: bool = True) -> None:
+    from rich.table import Table
+
     console = _console()
     problems = [i for i in result.issues if i.severity is not Severity.INFO]
     if problems:
@@ -154,8 +157,6 @@ def init(path: Path, month_text: str | None) -> None:
 def generate(workbook: Path | None, month_text: str | None, out: Path, templates_dir: Path | None,
              only: str | None, pdf: bool) -> None:
     """Write the month's pack (Word report, slides, charts, manifest) to OUT/YYYY-MM/."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from .errors import WorkbookErrors
     from .pipeline import KINDS
     from .pipeline import generate as run_generate
@@ -164,11 +165,8 @@ def generate(workbook: Path | None, month_text: str | None, out: Path, templates
     console = _console()
     try:
         path = find_workbook(workbook)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True, refresh_per_second=20) as bar:
-            task = bar.add_task("Starting", total=None)
-            pack = run_generate(path, out, month, templates_dir, (only,) if only else KINDS, pdf,
-                                progress=lambda step: bar.update(task, description=step))
+        with _steps(console) as progress:
+            pack = run_generate(path, out, month, templates_dir, (only,) if only else KINDS, pdf, progress=progress)
     except WorkbookErrors as exc:
         from .workbook.validate import Validation
 
@@ -184,6 +182,20 @@ def generate(workbook: Path | None, month_text: str | None, out: Path, templates
         console.print(f"[yellow]{len(pack.warnings)} warning(s)[/]; run pmo-report validate to see them")
     if pack.pdf_note:
         console.print(f"[yellow]PDF not made:[/] {pack.pdf_note}")
+
+
+@contextlib.contextmanager
+def _steps(console: Console) -> Iterator[Callable[[str], None]]:
+    """A live line naming the current step and the time taken, on a terminal; silence otherwise."""
+    if not console.is_terminal:
+        yield lambda step: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True, refresh_per_second=20) as bar:
+        task = bar.add_task("Starting", total=None)
+        yield lambda step: bar.update(task, description=step)
 
 
 @main.group()
