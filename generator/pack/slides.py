@@ -523,6 +523,8 @@ class Deck:
         self.template_dashboard = self._keep_template_dashboard()
         self.footer = clean(" · ".join(x for x in (view.organisation, view.title, view.month_label) if x))
         self.slides = 0
+        self._content: dict[int, Box] = {}
+        self._footer_phs: dict[int, list[tuple[object, object]]] = {}
 
     # ---- template slides: a Dashboard slide with charts is kept (its charts get new data)
     def _keep_template_dashboard(self):
@@ -542,6 +544,12 @@ class Deck:
 
     def content(self, layout) -> Box:
         """The area for content on ``layout``: below the title and its rule, above the footer."""
+        key = id(layout)
+        if key not in self._content:
+            self._content[key] = self._measure_content(layout)
+        return self._content[key]
+
+    def _measure_content(self, layout) -> Box:
         title = _layout_placeholder(layout, ("title", "ctrTitle"))
         left = title.left / EMU_PER_PT if title is not None else 43.2
         right = (title.left + title.width) / EMU_PER_PT if title is not None else self.width - 43.2
@@ -580,19 +588,26 @@ class Deck:
         paras = [Para((Seg(line, bold=True, colour=palette.DARK_BLUE),)) for line in fitted.split("\n")]
         write_paras(tf, paras, size, palette.DARK_BLUE)
 
+    def _footers(self, layout) -> list[tuple[object, object]]:
+        """(kind, placeholder) of the layout's footer and slide-number placeholders, found once."""
+        key = id(layout)
+        if key not in self._footer_phs:
+            self._footer_phs[key] = [(ph.element.ph_type, ph) for ph in layout.placeholders
+                                     if ph.element.ph_type in (PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER)]
+        return self._footer_phs[key]
+
     def add_footer(self, slide, layout) -> None:
         """Fill the layout's footer and slide-number placeholders (position and style are theirs)."""
-        for ph in layout.placeholders:
-            kind = ph.element.ph_type
+        for kind, ph in self._footers(layout):
             if kind == PP_PLACEHOLDER.FOOTER:
                 width = ph.width / EMU_PER_PT - 2 * BOX_MARGIN_X
                 text = textfit.truncate_to_lines(self.footer, width * SAFETY, 10, 1)
-                sp = _clone_placeholder(slide, ph)
+                _clone_placeholder(slide, ph)
                 shape = slide.shapes[-1]
                 _frame(shape.text_frame, anchor=MSO_ANCHOR.MIDDLE)
                 write_paras(shape.text_frame, [para(text)], 10, palette.MID_GREY)
             elif kind == PP_PLACEHOLDER.SLIDE_NUMBER:
-                sp = _clone_placeholder(slide, ph)
+                _clone_placeholder(slide, ph)
                 shape = slide.shapes[-1]
                 _frame(shape.text_frame, anchor=MSO_ANCHOR.MIDDLE)
                 write_paras(shape.text_frame, [para(str(len(self.prs.slides._sldIdLst)), align="r")], 10,

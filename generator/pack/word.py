@@ -31,7 +31,7 @@ from .. import palette
 from . import textfit
 from .charts import ChartImage
 from .narrative import intro as intro_paragraphs
-from .templates import DOCX, Templates
+from .templates import DOCX, Templates, default_dir
 from .view import ProgrammeView, ProjectRow, RagCell, ReportView
 
 #: Tags the generator fills; a customised template must keep them.
@@ -56,16 +56,22 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 def check_template(templates: Templates) -> None:
     """Refuse a Word template that lacks a tag the generator needs (naming it) or does not parse."""
-    _open_template(templates)
+    _open_template(templates, always_check=True)
 
 
-def _open_template(templates: Templates):
-    """The Word template, opened once and checked (PmoError names a missing tag)."""
+def _open_template(templates: Templates, always_check: bool = False):
+    """The Word template, opened once and checked (PmoError names a missing tag).
+
+    Unless ``always_check``, the shipped template is not re-checked on every run (the tests check
+    it): finding its tags means compiling the whole document as a Jinja template once more.
+    """
     from docxtpl import DocxTemplate
 
     path = templates.path(DOCX)
     try:
         tpl = DocxTemplate(str(path))
+        if not always_check and path.resolve() == (default_dir() / DOCX).resolve():
+            return tpl
         found = tpl.get_undeclared_template_variables(_jinja_env())
     except PmoError:
         raise
