@@ -1,5 +1,5 @@
-# Two commands do everything on a fresh machine with Python 3.11:
-#   make report   install, build the sample workbook if needed, and generate its pack
+# The README's two commands, as make targets:
+#   make report   install, and generate the sample's pack into outputs/2019-08/
 #   make test     install with the test extras and run the tests
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +9,6 @@ BIN := $(VENV)/bin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
 install: $(BIN)/python
 	$(BIN)/pip install -q -e .
@@ -21,7 +20,7 @@ sample: install
 	$(BIN)/python scripts/make_sample_workbook.py
 
 report: install
-	$(BIN)/pmo-report generate inputs/sample-portfolio.xlsx
+	$(BIN)/pmo-report generate
 
 test: install-test
 	$(BIN)/python -m pytest -q
