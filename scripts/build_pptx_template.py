@@ -250,6 +250,10 @@ def build(output: Path = OUTPUT) -> Path:
         id_list.remove(e)
         id_list.append(e)
 
+    # a notes master of the template's own: speaker notes are styled by the template, and the
+    # generator does not build one from python-pptx's default on every run
+    prs.notes_master  # noqa: B018 - the property creates the part
+
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_suffix(".tmp.pptx")
     prs.save(tmp)
