@@ -175,11 +175,12 @@ def _manifest(view, portfolio, raw, files: dict[str, bytes], warnings: list[Issu
     from .pack.write import sha256
 
     total = view.counts[-1]
+    previous = portfolio.previous(view.month)
     labels = [r.title for r in view.scale_rags] + ["No update"]
     return {
         "generator": f"pmo-report {__version__}",
         "month": view.month.key,
-        "previous_month": portfolio.previous(view.month).month.key if portfolio.previous(view.month) else None,
+        "previous_month": previous.month.key if previous else None,
         "input": {"file": raw.file, "sha256": raw.sha256},
         "counts": {
             "projects": total.total,

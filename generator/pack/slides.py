@@ -1073,6 +1073,15 @@ def _programme(deck: Deck, programme: ProgrammeView) -> None:
 # ---- decisions and looking forward
 
 
+def _item_columns(last: str) -> Callable[[Box], list[Column]]:
+    """Programme, Project and an abridgeable ``last`` column filling the rest of the box."""
+    def columns(box: Box) -> list[Column]:
+        programme, project, rest = _widths(box, (170, 230, 0))
+        return [Column("Programme", programme), Column("Project", project), Column(last, rest, abridge=True)]
+
+    return columns
+
+
 def _decisions(deck: Deck) -> None:
     rows = []
     for item in deck.view.decisions:
@@ -1081,9 +1090,7 @@ def _decisions(deck: Deck) -> None:
                         notes=f"{item.programme} – {item.project}:\n{item.text.plain if item.text else item.detail}",
                         key=f"{item.programme}\n{item.project}"))
     _table_slides(deck, "Decisions required of the board",
-                  lambda a: [Column("Programme", w) if i == 0 else Column("Project", w) if i == 1
-                             else Column("Decision required", w, abridge=True)
-                             for i, w in enumerate(_widths(a, (170, 230, 0)))],
+                  _item_columns("Decision required"),
                   rows, empty="No decisions are required of the board this month.")
 
 
@@ -1098,9 +1105,7 @@ def _looking_forward(deck: Deck) -> None:
                             notes=f"{programme.name} – {r.name}: next steps\n{r.next_steps.plain}",
                             key=f"{programme.name}\n{r.project_id}"))
     _table_slides(deck, "Looking forward",
-                  lambda a: [Column("Programme", w) if i == 0 else Column("Project", w) if i == 1
-                             else Column("Next steps", w, abridge=True)
-                             for i, w in enumerate(_widths(a, (170, 230, 0)))],
+                  _item_columns("Next steps"),
                   rows, layout="List", cap_fraction=0.34,
                   subtitle="Each project's next steps, abridged to fit; the speaker notes give them in full.",
                   empty="No next steps were reported this month.")

@@ -6,6 +6,7 @@ nothing is written to disk except by :func:`save_new` / :func:`save_atomic`.
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from pathlib import Path
@@ -555,28 +556,39 @@ def blank_workbook(month: Month, scale: RagScale = RagScale.RAG) -> Workbook:
 # --- saving -----------------------------------------------------------------------------------
 
 
-def _save_via_temp(wb: Workbook, target: Path, overwrite: bool) -> Path:
-    """Write to a temporary file next to ``target``, then ``os.replace`` it into place."""
-    # Not tempfile.mkstemp: its 0600 mode would survive os.replace. This honours the umask.
+def write_atomic(path: Path, data: bytes, overwrite: bool = True) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``, then ``os.replace`` it into place.
+
+    The temporary file is created exclusively with the umask's mode (an existing file's mode is
+    kept); with ``overwrite`` False, a file that appeared meanwhile is not replaced
+    (FileExistsError). OSErrors reach the caller; the temporary file never stays behind.
+    """
     while True:
-        tmp_name = str(target.parent / f".{target.stem}.{secrets.token_hex(4)}.tmp.xlsx")
+        tmp = path.parent / f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}"
         try:
-            os.close(os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            with open(tmp, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
             break
         except FileExistsError:
             continue
     try:
-        wb.save(tmp_name)
-        if not overwrite and target.exists():  # appeared while we were writing
-            raise FileExistsError(f"{target} already exists; not overwriting it")
-        os.replace(tmp_name, target)
+        if path.exists():
+            if not overwrite:
+                raise FileExistsError(f"{path} already exists; not overwriting it")
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
-    return target
+    return path
+
+
+def _save_via_temp(wb: Workbook, target: Path, overwrite: bool) -> Path:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return write_atomic(target, buffer.getvalue(), overwrite)
 
 
 def save_atomic(wb: Workbook, path: str | os.PathLike[str]) -> Path:

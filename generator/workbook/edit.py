@@ -16,7 +16,6 @@ import io
 import os
 import posixpath
 import re
-import secrets
 import warnings
 import zipfile
 from collections import Counter
@@ -30,6 +29,7 @@ from ..errors import Issue, Location, PmoError, Severity, UnreadableWorkbook, Wo
 from ..portfolio.model import Month, Programme, Rag, RagScale
 from ..portfolio.returns import SheetRow
 from . import schema
+from .create import write_atomic
 from .read import RawSheet, RawWorkbook, check_readable, read_workbook
 from .validate import clean_text, parse_month_sheet_name, rag_key, validate
 
@@ -533,29 +533,16 @@ def _write_exclusive(target: Path, data: bytes) -> None:
 
 
 def _replace(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then move it into place."""
-    while True:
-        tmp = path.parent / f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}"
-        try:
-            _write_exclusive(tmp, data)
-            break
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise PmoError(f"{path.name}: cannot write in {path.parent} ({exc.strerror or exc}); nothing was changed") from exc
+    """Move ``data`` into place at ``path`` atomically; a clear PmoError when it cannot."""
     try:
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        except OSError:
-            pass
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except PermissionError as exc:
-        tmp.unlink(missing_ok=True)
+        if exc.filename2 is None:  # the temporary file could not be created: the folder is not writable
+            raise PmoError(f"{path.name}: cannot write in {path.parent} ({exc.strerror}); nothing was changed") from exc
         raise PmoError(f"{path.name}: cannot be replaced (permission denied); close it in Excel and run the "
                        "command again. Nothing was changed") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise PmoError(f"{path.name}: cannot write in {path.parent} ({exc.strerror or exc}); nothing was changed") from exc
 
 
 # --- new month ----------------------------------------------------------------------------------
