@@ -1,6 +1,11 @@
 """Write a synthetic portfolio workbook: N projects x M months with realistic text and movements.
 
     python benchmarks/make_portfolio.py --projects 1000 --months 36 --seed 1 --out big.xlsx
+
+By default the file is laid out as Excel saves it (a shared-strings table, each sheet's
+dimension), which is what the PMO hands over after leads have filled it in; ``--saved-by
+openpyxl`` lays it out as ``pmo-report new-month`` saves it (every string inline), which is
+slower for any reader to parse.
 """
 
 from __future__ import annotations
@@ -9,8 +14,6 @@ import argparse
 import random
 import sys
 from pathlib import Path
-
-from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -69,7 +72,11 @@ def step(rng: random.Random, rag: str) -> str:
     return rag
 
 
-def build(projects: int, months: int, seed: int) -> Workbook:
+Sheet = tuple[str, list[list[object]]]
+
+
+def build(projects: int, months: int, seed: int) -> list[Sheet]:
+    """The workbook's sheets as (name, rows), header row first."""
     rng = random.Random(seed)
     sizes: list[int] = []
     while sum(sizes) < projects:
@@ -77,17 +84,12 @@ def build(projects: int, months: int, seed: int) -> Workbook:
     programmes = [f"{PROGRAMME_NAMES[i % len(PROGRAMME_NAMES)]}{'' if i < len(PROGRAMME_NAMES) else f' {i // len(PROGRAMME_NAMES) + 1}'}"
                   for i in range(len(sizes))]
     savings = {p for p in programmes if rng.random() < 0.3}
-    wb = Workbook(write_only=True)
-    settings = wb.create_sheet("Settings")
-    settings.append(["Setting", "Value"])
-    for row in (["Title", "PMO Programme Highlight Reports"], ["Organisation", "Synthetic Health Partnership"],
-                ["Description", "A synthetic portfolio for benchmarks."], ["RAG scale", "RAG"],
-                ["Savings RAG", "Do plans meet the savings target?"]):
-        settings.append(row)
-    sheet = wb.create_sheet("Programmes")
-    sheet.append(["Programme", "Chair", "Red label", "Amber label", "Green label"])
-    for p in programmes:
-        sheet.append([p, "Chair of " + p, "Delayed", "At risk", "On plan"])
+    settings = [["Setting", "Value"], ["Title", "PMO Programme Highlight Reports"],
+                ["Organisation", "Synthetic Health Partnership"], ["Description", "A synthetic portfolio for benchmarks."],
+                ["RAG scale", "RAG"], ["Savings RAG", "Do plans meet the savings target?"]]
+    sheets: list[Sheet] = [("Settings", settings), ("Programmes", [
+        ["Programme", "Chair", "Red label", "Amber label", "Green label"],
+        *([p, "Chair of " + p, "Delayed", "At risk", "On plan"] for p in programmes)])]
     roster = []
     for p, size in zip(programmes, sizes):
         for k in range(size):
@@ -98,8 +100,7 @@ def build(projects: int, months: int, seed: int) -> Workbook:
     first = Month(2026 - (months + 11) // 12, 1)
     month = first
     for _ in range(months):
-        ws = wb.create_sheet(month.key)
-        ws.append(headers)
+        rows: list[list[object]] = [list(headers)]
         for p, pid, name in roster:
             rags[pid] = step(rng, rags[pid])
             if pid in saving_rags:
@@ -108,9 +109,34 @@ def build(projects: int, months: int, seed: int) -> Workbook:
                    "RAG": rags[pid], "Savings RAG": saving_rags.get(pid), "Summary": summary(rng),
                    "Issues and risks": sentence(rng) if rng.random() < 0.5 else None,
                    "Next steps": sentence(rng), "Decisions required": sentence(rng) if rng.random() < 0.05 else None}
-            ws.append([row[h] for h in headers])
+            rows.append([row[h] for h in headers])
+        sheets.append((month.key, rows))
         month = month.next()
-    return wb
+    return sheets
+
+
+def save_like_excel(sheets: list[Sheet], out: Path) -> None:
+    """Shared strings and sheet dimensions, as Excel writes them (xlsxwriter comes with python-pptx)."""
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(str(out)) as wb:
+        for name, rows in sheets:
+            ws = wb.add_worksheet(name)
+            for r, row in enumerate(rows):
+                ws.write_row(r, 0, row)
+
+
+def save_like_openpyxl(sheets: list[Sheet], out: Path) -> None:
+    """Inline strings, as openpyxl (and so ``pmo-report new-month``) writes them."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets:
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(out)
 
 
 def main() -> None:
@@ -119,9 +145,12 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--saved-by", choices=["excel", "openpyxl"], default="excel",
+                        help="lay the file out as Excel saves it (default) or as openpyxl does")
     args = parser.parse_args()
     out = args.out or Path(f"portfolio-{args.projects}x{args.months}.xlsx")
-    build(args.projects, args.months, args.seed).save(out)
+    save = save_like_excel if args.saved_by == "excel" else save_like_openpyxl
+    save(build(args.projects, args.months, args.seed), out)
     print(out)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from . import __version__, forked
 from .errors import Issue, PmoError, WorkbookErrors
 from .portfolio.model import Month
 
@@ -40,13 +41,23 @@ def generate(
     progress: Progress = _quiet,
 ) -> Pack:
     """Write ``out/YYYY-MM/`` for ``month`` (default: the latest month sheet); nothing on errors."""
-    from .pack import write
     from .pack.templates import Templates
+
+    templates = Templates.load(templates_dir)
+    # On Linux the Word report is made by a helper process, started now so that its libraries
+    # load while this process reads and checks the workbook; this one then draws the slides.
+    helper = forked.Helper(_load_word_libraries) if "docx" in only and forked.available() else None
+    with helper or contextlib.nullcontext():
+        return _generate(workbook, out, month, templates, only, pdf, progress, helper)
+
+
+def _generate(workbook: Path, out: Path, month: Month | None, templates, only: tuple[str, ...], pdf: bool,
+              progress: Progress, helper: forked.Helper | None) -> Pack:
+    from .pack import write
     from .pack.view import build_view
     from .workbook.read import read_workbook
     from .workbook.validate import validate
 
-    templates = Templates.load(templates_dir)
     progress(f"Opening {workbook.name}")
     raw = read_workbook(workbook, lambda i, n: progress(f"Reading {workbook.name}: sheet {i} of {n}"))
     progress("Checking every sheet")
@@ -57,7 +68,7 @@ def generate(
     month = month or portfolio.latest.month
     progress(f"Comparing {month.label} with the month before")
     view = build_view(portfolio, month)
-    files = _render(view, templates, only, progress)
+    files = _render(view, templates, only, progress, helper)
     staged = write.stage(out, month.key)
     try:
         progress("Writing the files")
@@ -84,91 +95,46 @@ def generate(
     return Pack(final, month, written, result.warnings, pdf_note)
 
 
-def _render(view, templates, only: tuple[str, ...], progress: Progress) -> dict[str, bytes]:
-    """Every document of the pack as bytes (nothing is written until all succeeded).
-
-    With both documents asked for, the slides are drawn in a forked process on Linux while this
-    one writes the charts and the Word report: the two share nothing and the machine has cores.
-    """
-    key = view.month.key
+def _render(view, templates, only: tuple[str, ...], progress: Progress,
+            helper: forked.Helper | None) -> dict[str, bytes]:
+    """Every document of the pack as bytes (nothing is written until all succeeded)."""
     files: dict[str, bytes] = {}
-    slides = None
+    if "docx" in only:
+        if helper is not None:
+            helper.send(word_files, view, templates)
+        else:
+            files.update(word_files(view, templates, progress))
     if "pptx" in only:
         from .pack.slides import render_pptx
 
-        if "docx" in only and _can_fork():
-            slides = _in_child(render_pptx, view, templates)
-        else:
-            progress("Writing the board slides")
-            files[f"board-slides-{key}.pptx"] = render_pptx(view, templates)
-    if "docx" in only:
-        from .pack.charts import render_charts
-        from .pack.word import render_docx
-
-        progress("Drawing the charts")
-        charts = render_charts(view)
-        for chart in charts:
-            files[f"charts/{chart.filename}"] = chart.png
-        step = "Writing the Word highlight report" + (" and the board slides" if slides else "")
-        files[f"highlight-report-{key}.docx"] = render_docx(
-            view, templates, charts, lambda i, n, name: progress(f"{step}: {name} ({i} of {n} programmes)"))
-    if slides is not None:
-        progress("Finishing the board slides")
-        files[f"board-slides-{key}.pptx"] = slides()
+        step = "Writing the board slides" + (" (and the Word report alongside)" if helper else "")
+        files[f"board-slides-{view.month.key}.pptx"] = render_pptx(
+            view, templates, lambda i, n, name: progress(f"{step}: {name} ({i} of {n} programmes)"))
+    if helper is not None:
+        progress("Finishing the Word highlight report")
+        files.update(helper.result())
     return files
 
 
-def _can_fork() -> bool:
-    import os
-    import sys
+def word_files(view, templates, progress: Progress = _quiet) -> dict[str, bytes]:
+    """The charts (PNG) and the Word highlight report, by file name in the pack."""
+    from .pack.charts import render_charts
+    from .pack.word import render_docx
 
-    return sys.platform == "linux" and hasattr(os, "fork") and os.environ.get("PMO_REPORT_NO_FORK") != "1"
+    progress("Drawing the charts")
+    charts = render_charts(view)
+    files = {f"charts/{chart.filename}": chart.png for chart in charts}
+    files[f"highlight-report-{view.month.key}.docx"] = render_docx(
+        view, templates, charts,
+        lambda i, n, name: progress(f"Writing the Word highlight report: {name} ({i} of {n} programmes)"))
+    return files
 
 
-def _in_child(render: Callable[..., bytes], *args: object) -> Callable[[], bytes]:
-    """Start ``render(*args)`` in a forked child; the returned function waits for its bytes.
+def _load_word_libraries() -> None:
+    """What ``word_files`` needs, loaded ahead (in the helper, while the workbook is read)."""
+    from .pack import charts, word  # noqa: F401 - python-docx, docxtpl, jinja2
 
-    The child writes only to its pipe and leaves with ``os._exit``, so it never touches the
-    parent's streams or locks (the progress display runs a thread in the parent).
-    """
-    import os
-    import pickle
-    import traceback
-    import warnings
-
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # "process is multi-threaded" (Python >= 3.12)
-        pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read_end)
-        try:
-            outcome: tuple[str, object] = ("ok", render(*args))
-        except PmoError as exc:
-            outcome = ("user", str(exc))
-        except BaseException:  # noqa: BLE001 - reported by the parent, with the child's traceback
-            outcome = ("bug", traceback.format_exc())
-        try:
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
-        finally:
-            os._exit(0)
-    os.close(write_end)
-
-    def result() -> bytes:
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(pid, 0)
-        if not data:
-            raise RuntimeError("the process drawing the board slides ended without a result")
-        kind, value = pickle.loads(data)
-        if kind == "user":
-            raise PmoError(str(value))
-        if kind == "bug":
-            raise RuntimeError(f"drawing the board slides failed:\n{value}")
-        return value  # type: ignore[return-value]
-
-    return result
+    charts._pyplot()
 
 
 def _manifest(view, portfolio, raw, files: dict[str, bytes], warnings: list[Issue]) -> dict[str, object]:

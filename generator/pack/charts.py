@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -29,7 +30,9 @@ def render_charts(view: ReportView) -> list[ChartImage]:
     return [rag_by_programme(view)]
 
 
+@functools.cache
 def _pyplot():
+    """pyplot on the Agg backend, with the report's fonts registered (done once per process)."""
     import matplotlib
 
     matplotlib.use("Agg")

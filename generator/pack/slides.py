@@ -16,6 +16,7 @@ The template (``board_slides.pptx``) is found by layout name; see :data:`LAYOUTS
 
 from __future__ import annotations
 
+import copy
 import io
 import math
 import re
@@ -462,17 +463,20 @@ def draw_table(slide, left: float, top: float, columns: Sequence[Column], header
     table.horz_banding = False
     emu = [int(round(c.width * EMU_PER_PT)) for c in columns]
     emu[-1] = int(round(width * EMU_PER_PT)) - sum(emu[:-1])
-    for i, w in enumerate(emu):
-        table.columns[i].width = Emu(w)
-    table.rows[0].height = Emu(int(math.ceil(header_height * EMU_PER_PT)))
+    for col, w in zip(tbl.tblGrid.gridCol_lst, emu):  # on the XML, as the row heights below
+        col.set("w", str(w))
+    trs = tbl.tr_lst  # heights set on the XML: python-pptx re-adds all rows' heights on each change
+    heights = [int(math.ceil(h * EMU_PER_PT)) for h in (header_height, *(r.height for r in rows))]
+    for tr, h in zip(trs, heights):
+        tr.set("h", str(h))
     for j, col in enumerate(columns):
         _fill_cell(table.cell(0, j), Cell((para(col.header, bold=True),), palette.DARK_BLUE, palette.WHITE), size)
     for i, fitted in enumerate(rows, start=1):
-        table.rows[i].height = Emu(int(math.ceil(fitted.height * EMU_PER_PT)))
         for j, cell in enumerate(fitted.cells):
             _fill_cell(table.cell(i, j), cell, size)
-    # the frame's stored height is the sum of the rows as written
-    frame.height = Emu(sum(r.height for r in table.rows))
+    # the frame's stored size is the sum of the columns and rows as written
+    frame.width = Emu(sum(emu))
+    frame.height = Emu(sum(heights))
     return frame
 
 
@@ -516,15 +520,21 @@ class Deck:
     def __init__(self, view: ReportView, templates: Templates) -> None:
         self.view = view
         self.prs = _open_template(templates)
-        _remember_partnames(self.prs.part.package)
         self.layouts = {l.name.strip().lower(): l for l in self.prs.slide_layouts}
         self.width = self.prs.slide_width / EMU_PER_PT
         self.height = self.prs.slide_height / EMU_PER_PT
         self.template_dashboard = self._keep_template_dashboard()
+        # after the first use of prs.slides, which renames the template's slide parts
+        _remember_partnames(self.prs.part.package)
         self.footer = clean(" · ".join(x for x in (view.organisation, view.title, view.month_label) if x))
         self.slides = 0
         self._content: dict[int, Box] = {}
         self._footer_phs: dict[int, list[tuple[object, object]]] = {}
+        self._placeholders: dict[int, list[object]] = {}  # per layout: its placeholders as cloned once
+        self._title_boxes: dict[int, tuple[float, float] | None] = {}  # per layout: the title's size in pt
+        self._notes_proto = None  # a notes page as cloned from the notes master, before any text
+        self._sld_ids = self.prs.slides._sldIdLst
+        self._next_slide_id = max([255, *(int(e.get("id")) for e in self._sld_ids)]) + 1
 
     # ---- template slides: a Dashboard slide with charts is kept (its charts get new data)
     def _keep_template_dashboard(self):
@@ -568,20 +578,27 @@ class Deck:
 
     def add(self, layout_name: str, title: str):
         layout = self.layout(layout_name)
-        slide = self.prs.slides.add_slide(layout)
+        slide = self._new_slide(layout)
         self.slides += 1
-        self.set_title(slide, title)
-        self.add_footer(slide, layout)
+        self.set_title(slide, title, layout)
         return slide
 
-    def set_title(self, slide, text: str) -> None:
-        shape = slide.shapes.title
-        if shape is None:
+    def set_title(self, slide, text: str, layout=None) -> None:
+        layout = layout if layout is not None else slide.slide_layout
+        box = self._title_boxes.get(id(layout))
+        if box is None:
+            shape = slide.shapes.title
+            box = None if shape is None else (shape.width / EMU_PER_PT, shape.height / EMU_PER_PT)
+            self._title_boxes[id(layout)] = box
+        sp = _title_sp(slide)
+        if box is None or sp is None:
             return
-        tf = shape.text_frame
+        from pptx.text.text import TextFrame
+
+        tf = TextFrame(sp.get_or_add_txBody(), None)
         _frame(tf, anchor=MSO_ANCHOR.BOTTOM)
-        width = shape.width / EMU_PER_PT - 2 * BOX_MARGIN_X
-        height = shape.height / EMU_PER_PT - 2 * BOX_MARGIN_Y
+        width = box[0] - 2 * BOX_MARGIN_X
+        height = box[1] - 2 * BOX_MARGIN_Y
         base = _title_size(self.prs)
         sizes = [s for s in (base,) + TITLE_SIZES if s <= base] or [base]
         fitted, size = fit_lines(clean(text), width, sizes, height, bold=True)
@@ -619,9 +636,71 @@ class Deck:
                 r.addprevious(fld)
                 r.getparent().remove(r)
 
+    def _new_slide(self, layout):
+        """``prs.slides.add_slide(layout)`` without its walks over every slide made so far.
+
+        python-pptx finds the next slide id and checks the new relationship against all the
+        presentation's relationships on each call (quadratic over hundreds of slides), and clones
+        the layout's placeholders one by one; here ids are counted, a new part's relationship is
+        simply added, and each layout's placeholders, footer and slide number, made the first
+        time, are copied (with the slide's number) after that.
+        """
+        from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+        from pptx.parts.slide import SlidePart
+
+        part = self.prs.part
+        slide_part = SlidePart.new(part.package.next_partname("/ppt/slides/slide%d.xml"), part.package, layout.part)
+        rid = part.rels._add_relationship(RT.SLIDE, slide_part)
+        self._sld_ids._add_sldId(id=self._next_slide_id, rId=rid)
+        self._next_slide_id += 1
+        slide = slide_part.slide
+        tree = slide.shapes._spTree
+        proto = self._placeholders.get(id(layout))
+        if proto is None:
+            slide.shapes.clone_layout_placeholders(layout)
+            self.add_footer(slide, layout)
+            self._placeholders[id(layout)] = [copy.deepcopy(e) for e in tree.iter_shape_elms()]
+            return slide
+        number = str(len(self._sld_ids))
+        for element in proto:
+            element = copy.deepcopy(element)
+            for field in element.iter(qn("a:fld")):
+                if field.get("type") == "slidenum":
+                    field.find(qn("a:t")).text = number
+            tree.append(element)
+        return slide
+
     def notes(self, slide, text: str) -> None:
-        if text.strip():
-            slide.notes_slide.notes_text_frame.text = clean(text)[:NOTES_LIMIT]
+        """The slide's speaker notes: the first notes page is made by python-pptx from the notes
+        master; later ones are copies of it, related to their slide and given the text directly."""
+        if not text.strip():
+            return
+        text = clean(text)[:NOTES_LIMIT]
+        if self._notes_proto is None or slide.part.has_notes_slide:  # (a template slide may have notes)
+            fresh = not slide.part.has_notes_slide
+            notes_slide = slide.notes_slide
+            if fresh and self._notes_proto is None and _notes_body(notes_slide._element) is not None:
+                self._notes_proto = copy.deepcopy(notes_slide._element)
+            notes_slide.notes_text_frame.text = text
+            return
+        from pptx.opc.constants import CONTENT_TYPE as CT
+        from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+        from pptx.parts.slide import NotesSlidePart
+
+        element = copy.deepcopy(self._notes_proto)
+        body = _notes_body(element)
+        for p in body.findall(qn("a:p")):
+            body.remove(p)
+        lines = text.split("\n")
+        for p in _parse_children("".join(f"<a:p><a:r><a:t>{_xml_text(line)}</a:t></a:r></a:p>" if line else "<a:p/>"
+                                         for line in lines)):
+            body.append(p)
+        package = slide.part.package
+        part = NotesSlidePart(package.next_partname("/ppt/notesSlides/notesSlide%d.xml"), CT.PML_NOTES_SLIDE,
+                              package, element)
+        part.rels._add_relationship(RT.NOTES_MASTER, package.presentation_part.notes_master_part)
+        part.rels._add_relationship(RT.SLIDE, slide.part)
+        slide.part.rels._add_relationship(RT.NOTES_SLIDE, part)
 
     def bytes(self) -> bytes:
         out = io.BytesIO()
@@ -634,6 +713,24 @@ def _layout_placeholder(layout, kinds: Iterable[str]):
         tag = ph.element.find(".//" + qn("p:ph"))
         if tag is not None and (tag.get("type") or "body") in kinds:
             return ph
+    return None
+
+
+def _notes_body(notes):
+    """The ``p:txBody`` of a notes page's body placeholder (where the speaker notes go), if any."""
+    for sp in notes.iter(qn("p:sp")):
+        ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+        if ph is not None and ph.get("type") == "body":
+            return sp.find(qn("p:txBody"))
+    return None
+
+
+def _title_sp(slide):
+    """The slide's title placeholder element (``p:sp`` with a title or centred-title ``p:ph``), if any."""
+    for sp in slide.shapes._spTree.iterchildren(qn("p:sp")):
+        ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+        if ph is not None and ph.get("type") in ("title", "ctrTitle"):
+            return sp
     return None
 
 
@@ -720,13 +817,16 @@ def _remember_partnames(package) -> None:
     package.next_partname = next_partname
 
 
-def render_pptx(view: ReportView, templates: Templates) -> bytes:
-    """The board slides for ``view`` as .pptx bytes, from the template in ``templates``."""
+def render_pptx(view: ReportView, templates: Templates,
+                progress: Callable[[int, int, str], None] | None = None) -> bytes:
+    """The board slides for ``view`` as .pptx bytes; ``progress(i, n, programme)`` per programme."""
     deck = Deck(view, templates)
     _title_slide(deck)
     _dashboard(deck)
     _changes(deck)
-    for programme in view.programmes:
+    for i, programme in enumerate(view.programmes, 1):
+        if progress is not None:
+            progress(i, len(view.programmes), programme.name)
         _programme(deck, programme)
     _decisions(deck)
     _looking_forward(deck)

@@ -8,8 +8,12 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # markdown-it is loaded on the first parse, not by importing the text model
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
 
 
 class Block(enum.Enum):
@@ -124,18 +128,18 @@ def _digit_star(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _build_markdown() -> MarkdownIt:
+@cache
+def _markdown() -> MarkdownIt:
     """Inline-only markdown-it: emphasis/strong and literal text; nothing else is markup.
 
     The "zero" preset has no escapes (``C:\\temp`` keeps its backslash), no entities, no
     HTML, links, code spans or headings, so everything but emphasis delimiters is literal.
     """
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("zero", {"html": False}).enable("emphasis")
     md.inline.ruler.before("emphasis", "digit_star", _digit_star)
     return md
-
-
-_MARKDOWN = _build_markdown()
 
 
 def _markdown_drafts(text: str) -> list[_Draft]:
@@ -156,7 +160,7 @@ def _inline_runs(content: str) -> list[Run]:
     """Runs of one line, with ``**strong**``/``__strong__`` bold and ``*em*``/``_em_`` italic."""
     runs: list[Run] = []
     bold = italic = 0
-    for block in _MARKDOWN.parseInline(content):
+    for block in _markdown().parseInline(content):
         for token in block.children or []:
             if token.type in ("strong_open", "strong_close"):
                 bold += 1 if token.nesting > 0 else -1
