@@ -277,7 +277,7 @@ class _Builder:
             if chunk:
                 wrapper = parse_xml(f'<w:body xmlns:w="{W}">{"".join(chunk)}</w:body>')
                 for element in list(wrapper):
-                    marker.addprevious(element)
+                    _move_before(marker, element)
                 chunk.clear()
 
         for item in self.out:
@@ -759,3 +759,18 @@ def programme_pages(view: ReportView, templates: Templates) -> dict[str, int]:
     doc.init_docx()
     builder = _Builder(doc.docx, view, templates)
     return {p.name: len(builder.paginate(p, builder.columns(p))) for p in view.programmes}
+
+
+def _move_before(marker, element) -> None:
+    """``marker.addprevious(element)`` for an element parsed in another document, in pieces.
+
+    lxml moves a subtree between documents in time quadratic in its size (its namespace cache
+    grows by an entry a node: 4.5 s for a 1,000-row table), so a large element is moved as an
+    empty shell and its children are then moved into it one by one.
+    """
+    children = list(element) if len(element) > 16 else []
+    for child in children:
+        element.remove(child)
+    marker.addprevious(element)
+    for child in children:
+        element.append(child)
