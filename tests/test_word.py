@@ -464,3 +464,4 @@ def test_outstanding_returns_are_listed_at_a_glance(sample_portfolio, tmp_path):
     assert "Maternity" in cells and any(c.startswith("no row this month") for c in cells)
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Outstanding returns" in text
+

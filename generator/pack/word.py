@@ -24,6 +24,7 @@ from typing import Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from docx.enum.style import WD_STYLE_TYPE
+from lxml import etree
 
 from ..errors import PmoError
 from ..portfolio.markup import Block, RichText
@@ -39,6 +40,7 @@ REQUIRED_TAGS = ("title", "month", "body")
 #: Tags the generator offers (a template may leave these out).
 OFFERED_TAGS = ("title", "month", "organisation", "description", "intro", "contact", "previous", "body")
 BODY_MARKER = "PMO-REPORT-BODY-7f3a9c"
+BODY_TOKEN = "PMO-REPORT-BODY-GOES-HERE-5d41c0"  # the paragraph replaced by the body after saving
 
 EMPHASIS = "8A1538"  # NHS dark red: ISSUE: / RISK: markers (contrast 9.6:1 on white)
 LINE = 1.15  # single line height as a multiple of the font size (Arial / Liberation Sans)
@@ -101,11 +103,11 @@ def render_docx(view: ReportView, templates: Templates, charts: list[ChartImage]
         raise PmoError(f"{templates.path(DOCX)}: the Word template cannot be rendered ({exc})") from exc
     doc = tpl.docx
     builder = _Builder(doc, view, templates)
-    builder.build(charts, progress)
+    body = builder.build(charts, progress)
     _properties(doc, view)
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    return _splice_body(buf.getvalue(), body)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -251,8 +253,14 @@ class _Builder:
         return str(n_id)
 
     # ---- the whole body -----------------------------------------------------------------------
-    def build(self, charts: list[ChartImage], progress: Callable[[int, int, str], None] | None = None) -> None:
-        """Build every section as WordprocessingML and put it where the {{ body }} paragraph was."""
+    def build(self, charts: list[ChartImage], progress: Callable[[int, int, str], None] | None = None) -> list[str]:
+        """Every section as WordprocessingML where {{ body }} was: the charts as pictures, the rest
+        as token paragraphs whose XML is returned, in order.
+
+        The text is not parsed into the document: ``_splice_body`` puts it in place of the tokens
+        in the saved ``word/document.xml``, which spares building (and serialising) a tree of a
+        million nodes for a large portfolio.
+        """
         body = self.doc.element.body
         marker = next((p for p in body.iter(_q("w:p"))
                        if BODY_MARKER in "".join(t.text or "" for t in p.iter(_q("w:t")))), None)
@@ -265,28 +273,24 @@ class _Builder:
                 progress(i, len(self.view.programmes), programme.name)
             self.programme(programme)
         self.history()
-        self._flush_into(marker)
-        marker.getparent().remove(marker)
-
-    def _flush_into(self, marker) -> None:
-        from docx.oxml import parse_xml
-
-        chunk: list[str] = []
-
-        def flush() -> None:
-            if chunk:
-                wrapper = parse_xml(f'<w:body xmlns:w="{W}">{"".join(chunk)}</w:body>')
-                for element in list(wrapper):
-                    _move_before(marker, element)
-                chunk.clear()
-
-        for item in self.out:
+        # the pictures go in as elements (python-docx relates their image parts); each run of text
+        # between them goes in as a token paragraph to be replaced
+        chunks: list[str] = []
+        pending: list[str] = []
+        for item in [*self.out, None]:
             if isinstance(item, str):
-                chunk.append(item)
-            else:  # a chart: python-docx adds the picture part and relationship
-                flush()
+                pending.append(item)
+                continue
+            if pending:
+                token = marker.makeelement(_q("w:p"), {})
+                etree.SubElement(etree.SubElement(token, _q("w:r")), _q("w:t")).text = _body_token(len(chunks))
+                marker.addprevious(token)
+                chunks.append("".join(pending))
+                pending.clear()
+            if item is not None:
                 marker.addprevious(self._picture(item))
-        flush()
+        marker.getparent().remove(marker)
+        return chunks
 
     # ---- XML primitives ----------------------------------------------------------------------
     def sid(self, name: str, fallback: str = "Normal") -> str | None:
@@ -400,7 +404,8 @@ class _Builder:
         return f"<w:tr>{tr_pr}{''.join(cells)}</w:tr>"
 
     def _picture(self, chart: ChartImage):
-        """The chart as an inline picture (python-docx), with alt text in ``wp:docPr/@descr`` and a title."""
+        """The chart as an inline picture (python-docx adds the image part), with alt text in
+        ``wp:docPr/@descr`` and a title."""
         from docx.shared import Cm
 
         para = self.doc.add_paragraph()
@@ -409,7 +414,9 @@ class _Builder:
         doc_pr = shape._inline.docPr
         doc_pr.set("descr", _clean(chart.alt))
         doc_pr.set("title", _clean(chart.alt.split(":")[0]))
-        return para._p
+        p = para._p
+        p.getparent().remove(p)
+        return p
 
     # ---- At a glance ---------------------------------------------------------------------------
     def at_a_glance(self, charts: list[ChartImage]) -> None:
@@ -761,16 +768,27 @@ def programme_pages(view: ReportView, templates: Templates) -> dict[str, int]:
     return {p.name: len(builder.paginate(p, builder.columns(p))) for p in view.programmes}
 
 
-def _move_before(marker, element) -> None:
-    """``marker.addprevious(element)`` for an element parsed in another document, in pieces.
 
-    lxml moves a subtree between documents in time quadratic in its size (its namespace cache
-    grows by an entry a node: 4.5 s for a 1,000-row table), so a large element is moved as an
-    empty shell and its children are then moved into it one by one.
-    """
-    children = list(element) if len(element) > 16 else []
-    for child in children:
-        element.remove(child)
-    marker.addprevious(element)
-    for child in children:
-        element.append(child)
+def _body_token(i: int) -> str:
+    return f"{BODY_TOKEN}-{i}"
+
+
+def _splice_body(docx: bytes, chunks: list[str]) -> bytes:
+    """``docx`` with each chunk of body XML in place of its token paragraph in ``word/document.xml``."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                pieces = []
+                for i, chunk in enumerate(chunks):
+                    token = f"<w:p><w:r><w:t>{_body_token(i)}</w:t></w:r></w:p>".encode()
+                    before, found, data = data.partition(token)
+                    if not found:
+                        raise RuntimeError("the Word body's place was lost while saving the document")
+                    pieces += [before, chunk.encode("utf-8")]
+                data = b"".join([*pieces, data])
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
