@@ -17,6 +17,10 @@ from typing import Any, Callable
 from .errors import PmoError
 
 
+class HelperLost(RuntimeError):
+    """The helper ended without sending a result (killed, or out of memory)."""
+
+
 def available() -> bool:
     """Forking is used on Linux only (macOS frameworks are not fork-safe; Windows cannot fork)."""
     return sys.platform == "linux" and hasattr(os, "fork") and os.environ.get("PMO_REPORT_NO_FORK") != "1"
@@ -64,14 +68,15 @@ class Helper:
             pass  # the helper is gone; result() says so
 
     def result(self) -> Any:
-        """The job's return value; its PmoError raised again here, any other failure as RuntimeError."""
+        """The job's return value; its PmoError raised again here, any other failure as
+        RuntimeError (HelperLost when the helper died without a word)."""
         assert self._result is not None and self._job is None, "send() the job first, once"
         fd, self._result = self._result, None
         with os.fdopen(fd, "rb") as pipe:
             data = pipe.read()
         self._reap()
         if not data:
-            raise RuntimeError("the helper process ended without a result")
+            raise HelperLost("the helper process ended without a result")
         kind, value = pickle.loads(data)
         if kind == "user":
             raise value

@@ -46,7 +46,12 @@ def generate(
     templates = Templates.load(templates_dir)
     # On Linux the Word report is made by a helper process, started now so that its libraries
     # load while this process reads and checks the workbook; this one then draws the slides.
-    helper = forked.Helper(_load_word_libraries) if "docx" in only and forked.available() else None
+    helper = None
+    if "docx" in only and forked.available():
+        try:
+            helper = forked.Helper(_load_word_libraries)
+        except OSError:  # no process to spare: everything is done here
+            helper = None
     with helper or contextlib.nullcontext():
         return _generate(workbook, out, month, templates, only, pdf, progress, helper)
 
@@ -112,7 +117,10 @@ def _render(view, templates, only: tuple[str, ...], progress: Progress,
             view, templates, lambda i, n, name: progress(f"{step}: {name} ({i} of {n} programmes)"))
     if helper is not None:
         progress("Finishing the Word highlight report")
-        files.update(helper.result())
+        try:
+            files.update(helper.result())
+        except forked.HelperLost:  # killed from outside, or out of memory: make it here instead
+            files.update(word_files(view, templates, progress))
     return files
 
 

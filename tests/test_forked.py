@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
+from docx import Document
 
 from conftest import SAMPLE, basic_sheets, write_workbook
 from generator import forked
@@ -173,3 +174,30 @@ def test_slides_only_starts_no_helper(tmp_path, helpers):
 
 def _gone_all(pids: list[int]) -> bool:
     return all(_gone(pid) for pid in pids)
+
+
+def test_a_helper_killed_from_outside_is_reported_as_lost():
+    import signal
+
+    with forked.Helper(lambda: None) as helper:
+        helper.send(_sleep, 60)
+        os.kill(helper._pid, signal.SIGKILL)
+        with pytest.raises(forked.HelperLost):
+            helper.result()
+
+
+def _kill_the_helper_instead(view, templates, progress=None):
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_generate_makes_the_word_report_itself_when_the_helper_is_lost(tmp_path, monkeypatch, helpers):
+    original_send = forked.Helper.send
+    monkeypatch.setattr(forked.Helper, "send",
+                        lambda self, job, *args: original_send(self, _kill_the_helper_instead, *args))
+    result = CliRunner().invoke(main, ["generate", str(SAMPLE), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    doc = Document(str(tmp_path / "2019-08" / "highlight-report-2019-08.docx"))
+    assert any("Clinical" in p.text for p in doc.paragraphs)
+    assert len(helpers) == 1 and _gone_all(helpers)
