@@ -26,6 +26,16 @@ def available() -> bool:
     return sys.platform == "linux" and hasattr(os, "fork") and os.environ.get("PMO_REPORT_NO_FORK") != "1"
 
 
+def start(warm_up: Callable[[], object]) -> "Helper | None":
+    """A helper running ``warm_up``, or None where forking is not used or no process can be had."""
+    if not available():
+        return None
+    try:
+        return Helper(warm_up)
+    except OSError:  # no process to spare: the caller does the work itself
+        return None
+
+
 class Helper:
     """``Helper(warm_up)`` forks; ``send(job, *args)`` gives it work; ``result()`` waits for it.
 

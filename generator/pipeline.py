@@ -46,12 +46,7 @@ def generate(
     templates = Templates.load(templates_dir)
     # On Linux the Word report is made by a helper process, started now so that its libraries
     # load while this process reads and checks the workbook; this one then draws the slides.
-    helper = None
-    if "docx" in only and forked.available():
-        try:
-            helper = forked.Helper(_load_word_libraries)
-        except OSError:  # no process to spare: everything is done here
-            helper = None
+    helper = forked.start(_load_word_libraries) if "docx" in only else None
     with helper or contextlib.nullcontext():
         return _generate(workbook, out, month, templates, only, pdf, progress, helper)
 

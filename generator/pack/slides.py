@@ -591,7 +591,7 @@ class Deck:
             shape = slide.shapes.title
             box = None if shape is None else (shape.width / EMU_PER_PT, shape.height / EMU_PER_PT)
             self._title_boxes[id(layout)] = box
-        sp = _title_sp(slide)
+        sp = _placeholder_sp(slide.shapes._spTree, ("title", "ctrTitle"))
         if box is None or sp is None:
             return
         from pptx.text.text import TextFrame
@@ -673,39 +673,40 @@ class Deck:
         return slide
 
     def notes(self, slide, text: str) -> None:
-        """The slide's speaker notes: the first notes page is made by python-pptx from the notes
-        master; later ones are copies of it, related to their slide and given the text directly."""
+        """The slide's speaker notes. The first notes page is made by python-pptx from the notes
+        master; later ones are copies of it, related to their slide directly."""
         if not text.strip():
             return
-        text = clean(text)[:NOTES_LIMIT]
         if self._notes_proto is None or slide.part.has_notes_slide:  # (a template slide may have notes)
             fresh = not slide.part.has_notes_slide
-            notes_slide = slide.notes_slide
-            if fresh and self._notes_proto is None and _notes_body(notes_slide._element) is not None:
-                self._notes_proto = copy.deepcopy(notes_slide._element)
+            notes = slide.notes_slide
+            element = notes._element
             if fresh:
-                self._open_parts.append(notes_slide.part)
-            notes_slide.notes_text_frame.text = text
-            return
-        from pptx.opc.constants import CONTENT_TYPE as CT
-        from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-        from pptx.parts.slide import NotesSlidePart
+                self._open_parts.append(notes.part)
+                self._notes_proto = self._notes_proto if self._notes_proto is not None else copy.deepcopy(element)
+        else:
+            from pptx.opc.constants import CONTENT_TYPE as CT
+            from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+            from pptx.parts.slide import NotesSlidePart
 
-        element = copy.deepcopy(self._notes_proto)
-        body = _notes_body(element)
-        for p in body.findall(qn("a:p")):
-            body.remove(p)
-        lines = text.split("\n")
+            element = copy.deepcopy(self._notes_proto)
+            package = slide.part.package
+            part = NotesSlidePart(package.next_partname("/ppt/notesSlides/notesSlide%d.xml"), CT.PML_NOTES_SLIDE,
+                                  package, element)
+            part.rels._add_relationship(RT.NOTES_MASTER, package.presentation_part.notes_master_part)
+            part.rels._add_relationship(RT.SLIDE, slide.part)
+            slide.part.rels._add_relationship(RT.NOTES_SLIDE, part)
+            self._open_parts.append(part)
+        body = _placeholder_sp(element, ("body",))
+        tx_body = body.find(qn("p:txBody")) if body is not None else None
+        if tx_body is None:  # a notes master without a notes placeholder
+            return
+        for p in tx_body.findall(qn("a:p")):
+            tx_body.remove(p)
+        lines = clean(text)[:NOTES_LIMIT].split("\n")
         for p in _parse_children("".join(f"<a:p><a:r><a:t>{_xml_text(line)}</a:t></a:r></a:p>" if line else "<a:p/>"
                                          for line in lines)):
-            body.append(p)
-        package = slide.part.package
-        part = NotesSlidePart(package.next_partname("/ppt/notesSlides/notesSlide%d.xml"), CT.PML_NOTES_SLIDE,
-                              package, element)
-        part.rels._add_relationship(RT.NOTES_MASTER, package.presentation_part.notes_master_part)
-        part.rels._add_relationship(RT.SLIDE, slide.part)
-        slide.part.rels._add_relationship(RT.NOTES_SLIDE, part)
-        self._open_parts.append(part)
+            tx_body.append(p)
 
     def freeze(self) -> None:
         """Serialise the slides and notes made so far and let go of their XML trees.
@@ -750,20 +751,12 @@ def _freeze(part) -> None:
         part.__dict__.pop(cached, None)
 
 
-def _notes_body(notes):
-    """The ``p:txBody`` of a notes page's body placeholder (where the speaker notes go), if any."""
-    for sp in notes.iter(qn("p:sp")):
+def _placeholder_sp(element, kinds: Iterable[str]):
+    """The first ``p:sp`` in ``element`` (a slide or notes page) whose placeholder type is one of
+    ``kinds``, if any."""
+    for sp in element.iter(qn("p:sp")):
         ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
-        if ph is not None and ph.get("type") == "body":
-            return sp.find(qn("p:txBody"))
-    return None
-
-
-def _title_sp(slide):
-    """The slide's title placeholder element (``p:sp`` with a title or centred-title ``p:ph``), if any."""
-    for sp in slide.shapes._spTree.iterchildren(qn("p:sp")):
-        ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
-        if ph is not None and ph.get("type") in ("title", "ctrTitle"):
+        if ph is not None and ph.get("type") in kinds:
             return sp
     return None
 

@@ -437,32 +437,28 @@ class _Builder:
         self.changes()
 
     def decisions(self) -> None:
-        view = self.view
-        self.heading("Decisions required of the board", 2)
-        if not view.decisions:
-            self.paragraph("No decisions are required of the board this month.")
-            return
-        cols = [_Col("Programme", 4.6), _Col("Project", 6.0), _Col("Decision required", self.text_width_cm - 10.6)]
-        rows = []
-        for item in view.decisions:
-            decision = self.rich(item.text) if item.text else self.text_p(item.detail)
-            rows.append(self.row([self.cell(cols[0], self.text_p(item.programme)),
-                                  self.cell(cols[1], self.text_p(item.project, bold=True)),
-                                  self.cell(cols[2], decision)]))
-        self.table(cols, rows, caption="Decisions required of the board")
+        items = [(d.programme, d.project, self.rich(d.text) if d.text else self.text_p(d.detail))
+                 for d in self.view.decisions]
+        self._project_table("Decisions required of the board", "Decision required", items,
+                            "No decisions are required of the board this month.")
 
     def returns(self) -> None:
         """Outstanding returns: projects with no update or a summary copied from last month."""
-        view = self.view
-        self.heading("Outstanding returns", 2)
-        if not view.returns:
-            self.paragraph("Every project sent its return this month.")
+        items = [(r.programme, r.project, self.text_p(r.detail)) for r in self.view.returns]
+        self._project_table("Outstanding returns", "What is outstanding", items,
+                            "Every project sent its return this month.")
+
+    def _project_table(self, title: str, header: str, items: list[tuple[str, str, str]], empty: str) -> None:
+        """A heading and a Programme / Project / ``header`` table of ``items`` (the last as XML), or ``empty``."""
+        self.heading(title, 2)
+        if not items:
+            self.paragraph(empty)
             return
-        cols = [_Col("Programme", 4.6), _Col("Project", 6.0), _Col("What is outstanding", self.text_width_cm - 10.6)]
-        rows = [self.row([self.cell(cols[0], self.text_p(item.programme)),
-                          self.cell(cols[1], self.text_p(item.project, bold=True)),
-                          self.cell(cols[2], self.text_p(item.detail))]) for item in view.returns]
-        self.table(cols, rows, caption="Outstanding returns")
+        cols = [_Col("Programme", 4.6), _Col("Project", 6.0), _Col(header, self.text_width_cm - 10.6)]
+        rows = [self.row([self.cell(cols[0], self.text_p(programme)),
+                          self.cell(cols[1], self.text_p(project, bold=True)),
+                          self.cell(cols[2], content)]) for programme, project, content in items]
+        self.table(cols, rows, caption=title)
 
     def counts(self) -> None:
         view = self.view
@@ -766,7 +762,6 @@ def programme_pages(view: ReportView, templates: Templates) -> dict[str, int]:
     doc.init_docx()
     builder = _Builder(doc.docx, view, templates)
     return {p.name: len(builder.paginate(p, builder.columns(p))) for p in view.programmes}
-
 
 
 def _body_token(i: int) -> str:
